@@ -1,0 +1,44 @@
+/* daemon.h: the one daemon context of berthd.
+ *
+ * Everything berthd shares between threads hangs off struct berth_daemon:
+ * the configuration (set once by main before any thread starts), the
+ * host facts probed at start-up, and the handles of each module.  No
+ * other mutable global exists in the daemon. */
+#ifndef BERTH_RUNNER_DAEMON_H
+#define BERTH_RUNNER_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct store;        /* runner/store.h */
+struct image_store;  /* images/images.h */
+struct logstore;     /* runner/logstore.h */
+struct runner;       /* runner/runner.h */
+struct cgroup_host;  /* isolation/cgroup.h */
+struct credentials;  /* api/credentials.h */
+
+struct berth_config {
+	char state_dir[512];    /* --state-dir, default /var/lib/berth */
+	char run_dir[512];      /* --run-dir, default /run/berth */
+	char listen[256];       /* --listen HOST:PORT, default 127.0.0.1:8670 */
+	char region[64];        /* --region, default us-east-1 */
+	char account_id[16];    /* --account-id, default 000000000000 */
+	char cgroup_parent[128];/* --cgroup-parent, default berth */
+	char monitor_path[512]; /* the berth-monitor executable */
+	unsigned pids_max;      /* --pids-max per task, default 4096 */
+	unsigned stopped_task_ttl_s; /* how long STOPPED tasks stay visible */
+	bool debug;
+};
+
+struct berth_daemon {
+	struct berth_config cfg;
+	struct store *store;
+	struct image_store *images;
+	struct logstore *logs;
+	struct runner *runner;
+	struct cgroup_host *cgroups; /* NULL when the host has no usable cgroups */
+	struct credentials *creds;
+	int64_t started_at_ms;
+};
+
+#endif

@@ -1,0 +1,184 @@
+/* monitor_state.c: the Task fields the monitor owns, as one JSON
+ * snapshot.  Every change is written to RUN/tasks/<id>/state.json
+ * (atomically: berthd reads it after a crash of either side) and pushed
+ * as one line to each connected berthd client.  Clients send commands
+ * as JSON lines: {"op":"stop","reason":"..."}. */
+#include "monitor_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "monitor_run.h"
+
+double mon_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* Millisecond precision, as ECS timestamps have. */
+	return (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1000.0;
+}
+
+void mon_set_status(struct monitor *m, const char *status)
+{
+	snprintf(m->last_status, sizeof(m->last_status), "%s", status);
+	log_info("task %s: %s", m->task_id, status);
+	mon_publish(m);
+}
+
+static void add_time(cJSON *o, const char *name, double t)
+{
+	if (t > 0)
+		cJSON_AddNumberToObject(o, name, t);
+}
+
+static const char *ctr_status(const struct mon_container *c)
+{
+	switch (c->state) {
+	case CTR_PENDING:
+		return "PENDING";
+	case CTR_RUNNING:
+		return "RUNNING";
+	default:
+		return "STOPPED";
+	}
+}
+
+static cJSON *snapshot(const struct monitor *m)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *arr = cJSON_AddArrayToObject(o, "containers");
+
+	cJSON_AddStringToObject(o, "lastStatus", m->last_status);
+	cJSON_AddStringToObject(o, "desiredStatus", m->desired_status);
+	if (m->stop_code[0])
+		cJSON_AddStringToObject(o, "stopCode", m->stop_code);
+	if (m->stopped_reason[0])
+		cJSON_AddStringToObject(o, "stoppedReason", m->stopped_reason);
+	add_time(o, "connectivityAt", m->connectivity_at);
+	add_time(o, "startedAt", m->started_at);
+	add_time(o, "stoppingAt", m->stopping_at);
+	add_time(o, "executionStoppedAt", m->execution_stopped_at);
+	add_time(o, "stoppedAt", m->stopped_at);
+	cJSON_AddBoolToObject(o, "final", m->done);
+	for (size_t i = 0; i < m->n_ctrs; i++) {
+		const struct mon_container *c = &m->ctrs[i];
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "name", c->name);
+		cJSON_AddStringToObject(j, "lastStatus", ctr_status(c));
+		if (c->runtime_id[0])
+			cJSON_AddStringToObject(j, "runtimeId", c->runtime_id);
+		if (c->has_exit)
+			cJSON_AddNumberToObject(j, "exitCode", c->exit_code);
+		if (c->reason[0])
+			cJSON_AddStringToObject(j, "reason", c->reason);
+		cJSON_AddItemToArray(arr, j);
+	}
+	return o;
+}
+
+static void send_line(int fd, const char *line, size_t len)
+{
+	/* Clients are berthd: a full socket buffer means it is wedged or
+	 * gone; the state file still has everything, so never block. */
+	while (len > 0) {
+		ssize_t w = send(fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		line += w;
+		len -= (size_t)w;
+	}
+}
+
+void mon_publish(struct monitor *m)
+{
+	cleanup_json cJSON *snap = snapshot(m);
+	cleanup_free char *text = cJSON_PrintUnformatted(snap);
+	cleanup_free char *path = NULL;
+	struct berth_err err = { 0 };
+	size_t len;
+
+	if (text == NULL || asprintf(&path, "%s/state.json", m->run_dir) < 0)
+		return;
+	if (json_write_file_atomic(path, snap, &err) < 0)
+		log_error("task %s: %s", m->task_id, err.msg);
+	len = strlen(text);
+	text[len] = '\n';
+	for (int i = 0; i < MONITOR_MAX_CLIENTS; i++)
+		if (m->clients[i] >= 0)
+			send_line(m->clients[i], text, len + 1);
+	text[len] = '\0';
+}
+
+void mon_client_add(struct monitor *m, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP,
+				  .data.u64 = ((uint64_t)MON_EV_CLIENT << 32) | (uint32_t)fd };
+
+	for (int i = 0; i < MONITOR_MAX_CLIENTS; i++) {
+		if (m->clients[i] >= 0)
+			continue;
+		m->clients[i] = fd;
+		epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev);
+		mon_publish(m); /* a new client starts from the full snapshot */
+		return;
+	}
+	close(fd);
+}
+
+void mon_client_drop(struct monitor *m, int fd)
+{
+	for (int i = 0; i < MONITOR_MAX_CLIENTS; i++) {
+		if (m->clients[i] == fd) {
+			epoll_ctl(m->epfd, EPOLL_CTL_DEL, fd, NULL);
+			close(fd);
+			m->clients[i] = -1;
+		}
+	}
+}
+
+static void handle_command(struct monitor *m, const char *line, size_t len)
+{
+	struct berth_err err = { 0 };
+	cleanup_json cJSON *cmd = json_parse_strict(line, len, &err);
+	const char *op = cmd ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cmd, "op")) : NULL;
+
+	if (op == NULL) {
+		log_warn("task %s: bad command from berthd: %s", m->task_id, err.msg);
+		return;
+	}
+	if (strcmp(op, "stop") == 0) {
+		const char *reason =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cmd, "reason"));
+		const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cmd, "stopCode"));
+		mon_request_stop(m, code ? code : "UserInitiated",
+				 reason && *reason ? reason : "Task stopped by user");
+	}
+}
+
+int mon_client_read(struct monitor *m, int fd)
+{
+	char buf[8192];
+	ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	char *line, *nl;
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		return -1;
+	if (n < 0)
+		return 0;
+	buf[n] = '\0';
+	/* Commands are short and sent whole; a partial line is dropped. */
+	for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
+		handle_command(m, line, (size_t)(nl - line));
+	return 0;
+}
