@@ -206,6 +206,7 @@ class BerthTestCase(unittest.TestCase):
             self.d.stop_all_tasks(self.ecs)
             self.d.stop()
             self.assertEqual(cgroup_leftovers(self.d), [], "cgroups left behind")
+            self.assertEqual(sanitizer_reports(self.d), [], "sanitizer reports in berth's logs")
         finally:
             keep = os.path.join(BUILD, "test-logs")
             os.makedirs(keep, exist_ok=True)
@@ -229,3 +230,21 @@ def cgroup_leftovers(d):
             if entry.startswith("task-"):
                 left.append(os.path.join(base, entry))
     return left
+
+
+def sanitizer_reports(d):
+    """ASan/UBSan findings in berthd's and every monitor's log."""
+    found = []
+    logs = [os.path.join(d.tmp, "berthd.log")]
+    tasks = os.path.join(d.state_dir, "tasks")
+    if os.path.isdir(tasks):
+        logs += [os.path.join(tasks, t, "monitor.log") for t in os.listdir(tasks)]
+    for path in logs:
+        try:
+            with open(path, errors="replace") as f:
+                for line in f:
+                    if "ERROR: AddressSanitizer" in line or "runtime error:" in line:
+                        found.append("%s: %s" % (path, line.strip()))
+        except OSError:
+            pass
+    return found
