@@ -56,6 +56,14 @@ static inline void berth_strv_free(char **v)
 	free(v);
 }
 
+static inline size_t berth_strv_len(char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
 static inline void berth_strv_freep(char ***v)
 {
 	int saved = errno;
