@@ -124,8 +124,11 @@ static int port_mapping(struct td_ctx *c, cJSON *pm, const char *path, int i, co
 		return td_fail(c, "%s.portMappings[%d].hostPort: When networkMode=awsvpc, the host "
 			       "ports and container ports in port mappings must match.", path, i);
 	if (c->awsvpc && !range) {
-		cJSON_DeleteItemFromObjectCaseSensitive(pm, "hostPort");
-		cJSON_AddNumberToObject(pm, "hostPort", (double)cp);
+		cJSON *h = cJSON_GetObjectItemCaseSensitive(pm, "hostPort");
+		if (h)
+			cJSON_SetNumberValue(h, (double)cp);
+		else
+			cJSON_AddNumberToObject(pm, "hostPort", (double)cp);
 	}
 	if (td_str(pm, "protocol") == NULL)
 		cJSON_AddStringToObject(pm, "protocol", "tcp");
