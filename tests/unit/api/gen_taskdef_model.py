@@ -4,7 +4,7 @@ RegisterTaskDefinitionRequest, from the ECS service model botocore ships.
 
     /usr/bin/python3 tests/unit/api/gen_taskdef_model.py [service-2.json] > api/taskdef_model.c
 
-The unit test unit.taskdef_model reruns it and fails when the committed
+The unit test unit.api_taskdef_model reruns it and fails when the committed
 file differs from what the installed model gives."""
 import json
 import sys
