@@ -104,10 +104,11 @@ static int check_string(const cJSON *node, const struct td_type *t, const struct
 static int check_int(const cJSON *node, const struct td_type *t, const struct td_path *p,
 		     struct api_error *e)
 {
-	double v = node->valuedouble;
+	double v;
 
 	if (!cJSON_IsNumber(node))
 		return bad_type(node, t, p, e);
+	v = node->valuedouble;
 	if (!isfinite(v) || v != floor(v) || v < (double)INT32_MIN || v > (double)INT32_MAX)
 		return api_client_error(e, "Invalid value for parameter %s, value: %g, valid "
 					   "types: integer (32-bit)", where(p), v);
