@@ -29,7 +29,7 @@
 
 #define STORAGE_MAX_LOOPS 8   /* loop devices looked for per image */
 #define STORAGE_MAX_STACK 16  /* mounts stacked on one mount point */
-#define STORAGE_DETACH_WAIT 5 /* polls of 1 ms for the kernel to detach */
+#define STORAGE_DETACH_WAIT 20 /* polls of 1 ms: a concurrent fork may hold an fd briefly */
 
 /* Unmount everything stacked on `mnt`; a missing or unmounted dir is 0. */
 static int unmount_all(const char *mnt, struct berth_err *err)
