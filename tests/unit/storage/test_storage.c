@@ -185,6 +185,36 @@ static void test_enospc_is_the_tasks_alone(void **state)
 	destroy(f, "task-b");
 }
 
+static void loop_of(const char *img, char *dev, size_t len);
+
+/* The line of /proc/self/mountinfo for mount point `mp`, or "". */
+static void mountinfo_of(const char *mp, char *out, size_t len)
+{
+	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], m[4096];
+
+	out[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*d %*d %*s %*s %4095s", m) == 1 && strcmp(m, mp) == 0)
+			snprintf(out, len, "%s", line);
+}
+
+static int read_sys_int(const char *dev, const char *attr)
+{
+	char p[128];
+	int v = -1;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/sys/block/%s/loop/%s", dev + 5, attr);
+	f = fopen(p, "re");
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
 static void test_destroy_leaves_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -199,6 +229,16 @@ static void test_destroy_leaves_nothing(void **state)
 	snprintf(img, sizeof(img), "%s/ephemeral/t1.img", f->state);
 	assert_int_equal(loops_under(img), 1);
 	assert_int_equal(mounts_under(p, false), 1);
+	{
+		char dev[64], mi[4096];
+		loop_of(img, dev, sizeof(dev));
+		assert_int_equal(read_sys_int(dev, "autoclear"), 1);
+		assert_int_equal(read_sys_int(dev, "dio"), 1);
+		mountinfo_of(p, mi, sizeof(mi));
+		assert_non_null(strstr(mi, " ext4 "));
+		assert_non_null(strstr(mi, "nosuid"));
+		assert_non_null(strstr(mi, "nodev"));
+	}
 	destroy(f, "t1");
 	assert_int_equal(loops_under(f->base), 0);
 	assert_int_equal(mounts_under(f->base, false), 0);
