@@ -14,10 +14,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -33,6 +36,7 @@
 struct fixture {
 	char base[64], state[96], mnt[96];
 	struct storage_host *h;
+	pid_t child; /* a helper process to kill in teardown, or 0 */
 };
 
 /* Bound loop devices whose backing file starts with `prefix`. */
@@ -98,6 +102,10 @@ static int teardown(void **state)
 	struct berth_err err = { 0 };
 	cleanup_strv char **ids = NULL;
 
+	if (f->child > 0) {
+		kill(f->child, SIGKILL);
+		waitpid(f->child, NULL, 0);
+	}
 	if (f->h && storage_list(f->h, &ids, &err) == 0)
 		for (char **p = ids; *p; p++)
 			storage_destroy(f->h, *p, &err);
@@ -386,6 +394,53 @@ static void test_recovers_after_crash(void **state)
 	assert_null(ids[0]);
 }
 
+static void test_copy_in_other_namespace(void **state)
+{
+	struct fixture *f = *state;
+	struct berth_err err = { 0 };
+	char p[256], img[256], dev[64], c;
+	int pfd[2];
+	pid_t pid;
+
+	create(f, "held", 64, p);
+	write_pattern(p);
+	snprintf(img, sizeof(img), "%s/ephemeral/held.img", f->state);
+	loop_of(img, dev, sizeof(dev));
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* a private copy of every mount, the task's included */
+		close(pfd[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(1);
+		if (write(pfd[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	f->child = pid;
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &c, 1), 1);
+	close(pfd[0]);
+	/* the copy keeps the loop device: EBUSY, but the data is gone */
+	assert_int_equal(storage_destroy(f->h, "held", &err), -1);
+	assert_int_equal(err.code, EBUSY);
+	assert_false(holds_pattern(dev));
+	{
+		cleanup_strv char **ids = NULL;
+		assert_int_equal(storage_list(f->h, &ids, &err), 0);
+		assert_int_equal(berth_strv_len(ids), 1);
+		assert_string_equal(ids[0], "held");
+	}
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	f->child = 0;
+	destroy(f, "held");
+	assert_int_equal(loops_under(f->base), 0);
+}
+
 struct worker {
 	struct fixture *f;
 	int n, failures;
@@ -485,6 +540,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_destroy_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_task_reads_zeros, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recovers_after_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_in_other_namespace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_creates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_by_size, setup, teardown),
