@@ -499,6 +499,21 @@ static void test_bad_input_changes_nothing(void **state)
 	assert_int_equal(err.code, ENOSPC);
 	assert_int_equal(storage_list(f->h, &ids, &err), 0);
 	assert_null(ids[0]);
+	/* a broken pool image: the mount fails, and nothing is left behind */
+	{
+		char bad[256];
+		snprintf(bad, sizeof(bad), "%s/ephemeral/pool/64M-0123456789abcdef.img", f->state);
+		assert_int_equal(truncate(bad, 0), -1);
+		assert_int_equal(close(open(bad, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)), 0);
+		assert_int_equal(truncate(bad, 64 * MIB), 0);
+		assert_int_equal(storage_create_mib(f->h, "broken", 64, p, sizeof(p), &err), -1);
+		assert_non_null(strstr(err.msg, "mount"));
+		assert_int_equal(loops_under(f->base), 0);
+		assert_int_equal(mounts_under(f->base, false), 0);
+		berth_strv_free(steal_pointer(&ids));
+		assert_int_equal(storage_list(f->h, &ids, &err), 0);
+		assert_null(ids[0]);
+	}
 	/* a second create of the same task leaves the first intact */
 	create(f, "twice", 64, p);
 	assert_int_equal(storage_create_mib(f->h, "twice", 64, p, sizeof(p), &err), -1);
