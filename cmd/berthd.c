@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "images/images.h"
 #include "isolation/cgroup.h"
+#include "isolation/storage.h"
 #include "runner/arn.h"
 #include "runner/daemon.h"
 #include "runner/runner.h"
@@ -150,6 +151,11 @@ static int open_modules(struct berth_daemon *d, struct berth_err *err)
 	if (d->cgroups == NULL)
 		return berth_err_wrap(err, "cgroups");
 	log_info("cgroup layout: %s", cgroup_layout_name(cgroup_host_layout(d->cgroups)));
+	snprintf(path, sizeof(path), "%s/ephemeral", d->cfg.run_dir);
+	d->storage = storage_probe(d->cfg.state_dir, path, err);
+	if (d->storage == NULL)
+		return berth_err_wrap(err, "ephemeral storage");
+	storage_set_overcommit(d->storage, true);
 	arn_cluster(&d->cfg, "default", arn, sizeof(arn));
 	if (store_cluster_put(d->store, "default", arn, time_now_ms(), NULL, err) < 0)
 		return -1;
@@ -163,6 +169,7 @@ static void close_modules(struct berth_daemon *d)
 {
 	runner_free(d->runner);
 	cgroup_host_free(d->cgroups);
+	storage_host_free(d->storage);
 	credentials_free(d->creds);
 	image_store_close(d->images);
 	store_close(d->store);

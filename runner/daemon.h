@@ -16,6 +16,7 @@ struct logstore;     /* runner/logstore.h */
 struct runner;       /* runner/runner.h */
 struct cgroup_host;  /* isolation/cgroup.h */
 struct credentials;  /* api/credentials.h */
+struct storage_host; /* isolation/storage.h */
 
 struct berth_config {
 	char state_dir[512];    /* --state-dir, default /var/lib/berth */
@@ -38,6 +39,7 @@ struct berth_daemon {
 	struct runner *runner;
 	struct cgroup_host *cgroups; /* NULL when the host has no usable cgroups */
 	struct credentials *creds;
+	struct storage_host *storage; /* ephemeral storage: recovery and the pool */
 	int64_t started_at_ms;
 };
 

@@ -24,6 +24,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "isolation/cgroup.h"
+#include "isolation/storage.h"
 #include "monitor_internal.h"
 #include "monitor_run.h"
 
@@ -184,6 +185,7 @@ int monitor_main(int argc, char **argv)
 		if (m.clients[i] >= 0)
 			shutdown(m.clients[i], SHUT_WR);
 	cgroup_host_free(m.cgroups);
+	storage_host_free(m.storage);
 	monitor_free(&m);
 	return 0;
 }

@@ -17,6 +17,7 @@
 
 struct container_rlimit;
 struct cgroup_host;
+struct storage_host;
 struct output_sink;
 
 enum ctr_state { CTR_PENDING, CTR_RUNNING, CTR_STOPPED };
@@ -60,6 +61,8 @@ struct monitor {
 	char *cgroup_parent;
 	uint64_t cpu, memory, pids_max;
 	char *hostname;
+	char *storage_state_dir, *storage_mount_root;
+	unsigned ephemeral_gib;
 
 	struct mon_container *ctrs;
 	size_t n_ctrs;
@@ -67,6 +70,8 @@ struct monitor {
 	struct cgroup_host *cgroups;
 	bool task_cgroup;
 	int netns_fd;
+	struct storage_host *storage;
+	char storage_path[512]; /* the task's ephemeral storage mount, "" if none */
 
 	/* Task fields this process owns (seconds since epoch as double). */
 	char last_status[32];

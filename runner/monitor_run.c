@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "isolation/cgroup.h"
 #include "isolation/container.h"
+#include "isolation/storage.h"
 #include "monitor_run.h"
 #include "net/netns.h"
 
@@ -61,8 +62,11 @@ static int watch_fd(struct monitor *m, int fd, uint32_t kind, uint32_t idx)
 static int make_dirs(struct monitor *m, struct mon_container *c, char **upper, char **work,
 		     char **rootfs, struct berth_err *err)
 {
-	if (asprintf(upper, "%s/containers/%s/upper", m->state_dir, c->name) < 0 ||
-	    asprintf(work, "%s/containers/%s/work", m->state_dir, c->name) < 0 ||
+	const char *base = m->storage_path[0] ? m->storage_path : m->state_dir;
+
+	/* Writable layers live on the task's ephemeral storage. */
+	if (asprintf(upper, "%s/containers/%s/upper", base, c->name) < 0 ||
+	    asprintf(work, "%s/containers/%s/work", base, c->name) < 0 ||
 	    asprintf(rootfs, "%s/containers/%s/rootfs", m->run_dir, c->name) < 0)
 		return berth_err_set(err, ENOMEM, "container paths");
 	if (fs_mkdir_p(*upper, 0755, err) < 0 || fs_mkdir_p(*work, 0700, err) < 0 ||
@@ -188,6 +192,16 @@ static int provision(struct monitor *m, struct berth_err *err)
 	if (cgroup_task_create(m->cgroups, m->task_id, &lim, err) < 0)
 		return berth_err_wrap(err, "ResourceInitializationError: create task cgroup");
 	m->task_cgroup = true;
+	if (m->storage_state_dir && m->storage_mount_root) {
+		m->storage = storage_probe(m->storage_state_dir, m->storage_mount_root, err);
+		if (m->storage == NULL)
+			return berth_err_wrap(err, "ResourceInitializationError: ephemeral storage");
+		storage_set_overcommit(m->storage, true);
+		if (storage_create(m->storage, m->task_id,
+				   m->ephemeral_gib ? m->ephemeral_gib : STORAGE_DEFAULT_GIB,
+				   m->storage_path, sizeof(m->storage_path), err) < 0)
+			return berth_err_wrap(err, "ResourceInitializationError: create ephemeral storage");
+	}
 	if (write_etc_files(m, err) < 0)
 		return berth_err_wrap(err, "ResourceInitializationError: write /etc files");
 	return 0;
@@ -405,6 +419,9 @@ static void release_resources(struct monitor *m)
 		    fs_rm_rf(work, &err) < 0)
 			log_warn("task %s: %s", m->task_id, err.msg);
 	}
+	if (m->storage && m->storage_path[0] && storage_destroy(m->storage, m->task_id, &err) < 0)
+		log_warn("task %s: %s", m->task_id, err.msg);
+	m->storage_path[0] = '\0';
 	if (m->cgroups && m->task_cgroup) {
 		if (cgroup_task_kill_all(m->cgroups, m->task_id, &err) < 0 ||
 		    cgroup_task_remove(m->cgroups, m->task_id, &err) < 0)

@@ -131,6 +131,9 @@ int monitor_load_spec(struct monitor *m, const char *run_dir, struct berth_err *
 	m->logs_root = dup_member(spec, "logsRoot", NULL);
 	m->cgroup_parent = dup_member(spec, "cgroupParent", "berth");
 	m->hostname = dup_member(spec, "hostname", "localhost");
+	m->storage_state_dir = dup_member(spec, "storageStateDir", NULL);
+	m->storage_mount_root = dup_member(spec, "storageMountRoot", NULL);
+	m->ephemeral_gib = (unsigned)u64_member(spec, "ephemeralGiB");
 	m->cpu = u64_member(spec, "cpu");
 	m->memory = u64_member(spec, "memory");
 	m->pids_max = u64_member(spec, "pidsMax");
@@ -177,4 +180,6 @@ void monitor_free(struct monitor *m)
 	free(m->logs_root);
 	free(m->cgroup_parent);
 	free(m->hostname);
+	free(m->storage_state_dir);
+	free(m->storage_mount_root);
 }

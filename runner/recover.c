@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "daemon.h"
 #include "isolation/cgroup.h"
+#include "isolation/storage.h"
 #include "store.h"
 #include "task_doc.h"
 
@@ -61,6 +62,8 @@ void runner_cleanup_task(struct runner *r, const char *task_id)
 	if (r->d->cgroups && (cgroup_task_kill_all(r->d->cgroups, task_id, &err) < 0 ||
 			      cgroup_task_remove(r->d->cgroups, task_id, &err) < 0))
 		log_warn("task %s: cleanup cgroup: %s", task_id, err.msg);
+	if (r->d->storage && storage_destroy(r->d->storage, task_id, &err) < 0)
+		log_warn("task %s: cleanup ephemeral storage: %s", task_id, err.msg);
 	task_state_dir(r, task_id, dir, sizeof(dir));
 	rm_writable_layers(dir);
 	task_run_dir(r, task_id, dir, sizeof(dir));
@@ -160,6 +163,32 @@ static void remove_orphan_cgroups(struct runner *r)
 	}
 }
 
+static void remove_orphan_storage(struct runner *r)
+{
+	struct berth_err err = { 0 };
+	cleanup_strv char **ids = NULL;
+
+	if (r->d->storage == NULL || storage_list(r->d->storage, &ids, &err) < 0)
+		return;
+	for (char **id = ids; *id; id++) {
+		if (monitor_alive(r, *id))
+			continue;
+		log_info("task %s: removing ephemeral storage left behind", *id);
+		if (storage_destroy(r->d->storage, *id, &err) < 0)
+			log_warn("task %s: %s", *id, err.msg);
+	}
+}
+
+/* Keep a few default-size ephemeral disks ready, off the API threads. */
+static void refill_storage_pool(struct runner *r)
+{
+	struct berth_err err = { 0 };
+
+	if (r->d->storage &&
+	    storage_pool_refill(r->d->storage, (uint64_t)STORAGE_DEFAULT_GIB * 1024, 4, &err) < 0)
+		log_warn("ephemeral storage pool: %s", err.msg);
+}
+
 int runner_recover(struct runner *r, struct berth_err *err)
 {
 	cleanup_strv char **ids = NULL;
@@ -169,6 +198,7 @@ int runner_recover(struct runner *r, struct berth_err *err)
 	for (char **id = ids; *id; id++)
 		recover_task(r, *id);
 	remove_orphan_cgroups(r);
+	remove_orphan_storage(r);
 	return 0;
 }
 
@@ -219,6 +249,7 @@ void *runner_prune_main(void *arg)
 			prune_state_dirs(r);
 			next = time_now_ms() + 30000;
 		}
+		refill_storage_pool(r);
 		usleep(200000);
 	}
 }

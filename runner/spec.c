@@ -182,6 +182,14 @@ static void add_task_fields(struct runner *r, cJSON *spec, const cJSON *doc)
 	cJSON_AddNumberToObject(spec, "pidsMax", r->d->cfg.pids_max);
 	cJSON_AddNumberToObject(spec, "cpu", atof(task_doc_str(doc, "cpu") ?: "0"));
 	cJSON_AddNumberToObject(spec, "memory", atof(task_doc_str(doc, "memory") ?: "0"));
+	cJSON_AddStringToObject(spec, "storageStateDir", r->d->cfg.state_dir);
+	snprintf(dir, sizeof(dir), "%s/ephemeral", r->d->cfg.run_dir);
+	cJSON_AddStringToObject(spec, "storageMountRoot", dir);
+	{
+		const cJSON *sz = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(doc, "ephemeralStorage"), "sizeInGiB");
+		cJSON_AddNumberToObject(spec, "ephemeralGiB", cJSON_IsNumber(sz) ? sz->valuedouble : 20);
+	}
 	snprintf(dir, sizeof(dir), "task-%.12s", id);
 	cJSON_AddStringToObject(spec, "hostname", dir);
 }
