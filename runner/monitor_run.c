@@ -368,7 +368,7 @@ static void record_exit(struct monitor *m, struct mon_container *c, int status)
 	if (c->pidfd >= 0)
 		close(c->pidfd);
 	c->pidfd = -1;
-	if (m->cgroups &&
+	if (m->cgroups && c->exit_code == 137 &&
 	    cgroup_container_oom_kills(m->cgroups, m->task_id, c->name, &ooms, &err) == 0 && ooms > 0)
 		snprintf(c->reason, sizeof(c->reason),
 			 "OutOfMemoryError: Container killed due to memory usage");

@@ -1,0 +1,273 @@
+/* spawn_rootfs.c: the container's filesystem, built inside its own mount
+ * namespace by the child before pivot_root: the overlay root, /proc, a
+ * minimal /dev, /sys read-only with a read-only empty /sys/fs/cgroup,
+ * masked and read-only /proc paths, the task's /etc files.  Every target
+ * inside the rootfs is opened with openat2(RESOLVE_IN_ROOT |
+ * RESOLVE_NO_MAGICLINKS) and mounted through its /proc/self/fd path, so
+ * a symlink planted in an image cannot redirect a mount out of the root.
+ * Runs only in the forked child: errors go back through `err`. */
+#include "spawn_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+
+static int openat2_in_root(int root, const char *path, int flags, mode_t mode)
+{
+	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC), .mode = mode,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	while (*path == '/')
+		path++;
+	return (int)syscall(SYS_openat2, root, *path ? path : ".", &how, sizeof(how));
+}
+
+/* mkdir -p of `path` inside `root`, each step resolved in the root;
+ * returns an O_PATH fd of the last directory. */
+static int mkdir_in_root(int root, const char *path, struct berth_err *err)
+{
+	char buf[4096], *p;
+	int fd;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		cleanup_close int dfd = openat2_in_root(root, buf, O_PATH | O_DIRECTORY, 0);
+		if (dfd < 0) {
+			char *slash = strrchr(buf, '/');
+			cleanup_close int parent = -1;
+			*slash = '\0';
+			parent = openat2_in_root(root, buf[0] ? buf : "/", O_PATH | O_DIRECTORY, 0);
+			*slash = '/';
+			if (parent < 0 || (mkdirat(parent, slash + 1, 0755) < 0 && errno != EEXIST))
+				return berth_err_errno(err, "create %s in the rootfs", buf);
+		}
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	fd = openat2_in_root(root, path, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		return berth_err_errno(err, "open %s in the rootfs", path);
+	return fd;
+}
+
+/* Open (creating an empty file if needed) a file target in the root. */
+static int file_in_root(int root, const char *path, struct berth_err *err)
+{
+	int fd = openat2_in_root(root, path, O_PATH | O_NOFOLLOW, 0);
+	if (fd >= 0)
+		return fd;
+	fd = openat2_in_root(root, path, O_WRONLY | O_CREAT | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return berth_err_errno(err, "create %s in the rootfs", path);
+	close(fd);
+	fd = openat2_in_root(root, path, O_PATH | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return berth_err_errno(err, "open %s in the rootfs", path);
+	return fd;
+}
+
+static int mount_on_fd(const char *src, int fd, const char *type, unsigned long flags,
+		       const char *data, const char *what, struct berth_err *err)
+{
+	char target[64];
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	if (mount(src, target, type, flags, data) < 0)
+		return berth_err_errno(err, "mount %s", what);
+	return 0;
+}
+
+static int mount_dir(int root, const char *path, const char *src, const char *type,
+		     unsigned long flags, const char *data, struct berth_err *err)
+{
+	cleanup_close int fd = mkdir_in_root(root, path, err);
+	if (fd < 0)
+		return -1;
+	return mount_on_fd(src, fd, type, flags, data, path, err);
+}
+
+static int make_devices(int root, struct berth_err *err)
+{
+	static const struct {
+		const char *name;
+		unsigned maj, min;
+	} devs[] = { { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+		     { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 } };
+	static const char *const links[][2] = { { "/proc/self/fd", "fd" },
+						{ "/proc/self/fd/0", "stdin" },
+						{ "/proc/self/fd/1", "stdout" },
+						{ "/proc/self/fd/2", "stderr" },
+						{ "pts/ptmx", "ptmx" } };
+	cleanup_close int dev = -1;
+
+	if (mount_dir(root, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
+		      "mode=755,size=65536k", err) < 0)
+		return -1;
+	dev = openat2_in_root(root, "/dev", O_PATH | O_DIRECTORY, 0);
+	if (dev < 0)
+		return berth_err_errno(err, "open /dev");
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
+		if (mknodat(dev, devs[i].name, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0)
+			return berth_err_errno(err, "mknod /dev/%s", devs[i].name);
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlinkat(links[i][0], dev, links[i][1]) < 0)
+			return berth_err_errno(err, "symlink /dev/%s", links[i][1]);
+	if (mount_dir(root, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+		      "newinstance,ptmxmode=0666,mode=0620", err) < 0 ||
+	    mount_dir(root, "/dev/shm", "shm", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV,
+		      "mode=1777,size=65536k", err) < 0 ||
+	    mount_dir(root, "/dev/mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV,
+		      NULL, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Is fd the real /dev/null (char 1:3)?  What we mask with must be. */
+static bool is_dev_null(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+	       minor(st.st_rdev) == 3;
+}
+
+static int mask_paths(int root, struct berth_err *err)
+{
+	static const char *const masked[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list",
+					      "/proc/sched_debug", "/proc/latency_stats",
+					      "/proc/timer_stats", "/proc/acpi", "/proc/scsi",
+					      "/sys/firmware", "/sys/devices/virtual/powercap" };
+	static const char *const readonly[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+						"/proc/sysrq-trigger" };
+	cleanup_close int null = openat2_in_root(root, "/dev/null", O_PATH | O_NOFOLLOW, 0);
+	char src[64];
+
+	if (null < 0 || !is_dev_null(null))
+		return berth_err_set(err, EPERM, "mask paths: /dev/null is not the null device");
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", null);
+	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
+		cleanup_close int fd = openat2_in_root(root, masked[i], O_PATH | O_NOFOLLOW, 0);
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) < 0)
+			continue; /* absent on this kernel: nothing to mask */
+		if (S_ISDIR(st.st_mode)) {
+			if (mount_on_fd("tmpfs", fd, "tmpfs", MS_RDONLY, "size=0", masked[i], err) < 0)
+				return -1;
+		} else if (mount_on_fd(src, fd, NULL, MS_BIND, NULL, masked[i], err) < 0) {
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < sizeof(readonly) / sizeof(readonly[0]); i++) {
+		cleanup_close int fd = openat2_in_root(root, readonly[i], O_PATH | O_NOFOLLOW, 0);
+		char p[64];
+		if (fd < 0)
+			continue;
+		snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			return berth_err_errno(err, "make %s read-only", readonly[i]);
+	}
+	return 0;
+}
+
+static int mount_proc_and_sys(int root, struct berth_err *err)
+{
+	cleanup_close int proc = -1;
+	struct statfs sfs;
+
+	if (mount_dir(root, "/proc", "proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, err) < 0)
+		return -1;
+	proc = openat2_in_root(root, "/proc", O_PATH | O_DIRECTORY, 0);
+	if (proc < 0 || fstatfs(proc, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+		return berth_err_set(err, EPERM, "mount /proc: not a procfs after mounting");
+	if (mount_dir(root, "/sys", "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV,
+		      NULL, err) < 0)
+		return -1;
+	/* Nothing of the host's cgroup tree (no release_agent) is reachable. */
+	return mount_dir(root, "/sys/fs/cgroup", "tmpfs", "tmpfs",
+			 MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, "size=0,mode=555", err);
+}
+
+static int bind_etc(int root, const char *host, const char *target, struct berth_err *err)
+{
+	cleanup_close int fd = -1;
+	char p[64];
+
+	if (host == NULL)
+		return 0;
+	fd = file_in_root(root, target, err);
+	if (fd < 0)
+		return -1;
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	if (mount(host, p, NULL, MS_BIND, NULL) < 0 ||
+	    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+		return berth_err_errno(err, "bind %s", target);
+	return 0;
+}
+
+static int mount_overlay(const struct container_spec *s, struct berth_err *err)
+{
+	char opts[8192];
+	size_t n = (size_t)snprintf(opts, sizeof(opts), "lowerdir=");
+
+	for (size_t i = 0; i < s->n_lower_dirs && n < sizeof(opts); i++)
+		n += (size_t)snprintf(opts + n, sizeof(opts) - n, "%s%s", i ? ":" : "", s->lower_dirs[i]);
+	if (n < sizeof(opts))
+		n += (size_t)snprintf(opts + n, sizeof(opts) - n, ",upperdir=%s,workdir=%s",
+				      s->upper_dir, s->work_dir);
+	if (n >= sizeof(opts))
+		return berth_err_set(err, E2BIG, "overlay options for %zu layers", s->n_lower_dirs);
+	if (mount("overlay", s->rootfs_dir, "overlay", MS_NODEV, opts) < 0)
+		return berth_err_errno(err, "mount overlay rootfs on %s", s->rootfs_dir);
+	return 0;
+}
+
+int spawn_setup_rootfs(const struct container_spec *s, struct berth_err *err)
+{
+	cleanup_close int root = -1;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return berth_err_errno(err, "make / private");
+	if (mount_overlay(s, err) < 0)
+		return -1;
+	root = open(s->rootfs_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return berth_err_errno(err, "open %s", s->rootfs_dir);
+	if (mount_proc_and_sys(root, err) < 0 || make_devices(root, err) < 0 ||
+	    mask_paths(root, err) < 0 || bind_etc(root, s->etc_hosts, "/etc/hosts", err) < 0 ||
+	    bind_etc(root, s->etc_hostname, "/etc/hostname", err) < 0 ||
+	    bind_etc(root, s->etc_resolv_conf, "/etc/resolv.conf", err) < 0)
+		return -1;
+	return 0;
+}
+
+int spawn_pivot_root(const struct container_spec *s, struct berth_err *err)
+{
+	char cwd[8];
+
+	if (chdir(s->rootfs_dir) < 0)
+		return berth_err_errno(err, "chdir %s", s->rootfs_dir);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return berth_err_errno(err, "pivot_root into %s", s->rootfs_dir);
+	if (umount2(".", MNT_DETACH) < 0)
+		return berth_err_errno(err, "detach the old root");
+	if (chdir("/") < 0 || getcwd(cwd, sizeof(cwd)) == NULL || strcmp(cwd, "/") != 0)
+		return berth_err_set(err, EPERM, "working directory is outside the new root");
+	if (s->readonly_rootfs &&
+	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NODEV, NULL) < 0)
+		return berth_err_errno(err, "remount the root read-only");
+	return 0;
+}

@@ -1,0 +1,259 @@
+/* spawn_security.c: who the container's process is and what it may do:
+ * its user and groups from the image's /etc/passwd and /etc/group, the
+ * capability sets (Fargate's default set, plus linuxParameters add,
+ * minus drop; inheritable and ambient always empty), and the seccomp
+ * filter.
+ *
+ * The filter is an allow-all with the syscalls Docker's default profile
+ * refuses returning EPERM (clone3 ENOSYS, so libcs fall back to clone,
+ * whose namespace flags are refused by argument), on x86_64, x86 and
+ * x32.  A Docker-equivalent allow-list is the isolation issue's work. */
+#include "spawn_internal.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <linux/sched.h>
+#include <pwd.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+
+static const cap_value_t fargate_caps[] = {
+	CAP_CHOWN,	  CAP_DAC_OVERRIDE, CAP_FOWNER,	    CAP_FSETID,	    CAP_KILL,
+	CAP_SETGID,	  CAP_SETUID,	    CAP_SETPCAP,    CAP_NET_BIND_SERVICE, CAP_NET_RAW,
+	CAP_SYS_CHROOT, CAP_MKNOD,	    CAP_AUDIT_WRITE, CAP_SETFCAP,
+};
+
+static bool named(const char *const *list, size_t n, cap_value_t cap)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *name = list[i];
+		cap_value_t v;
+		char buf[64];
+		if (strcasecmp(name, "ALL") == 0)
+			return true;
+		if (strncasecmp(name, "CAP_", 4) != 0) {
+			snprintf(buf, sizeof(buf), "CAP_%s", name);
+			name = buf;
+		}
+		if (cap_from_name(name, &v) == 0 && v == cap)
+			return true;
+	}
+	return false;
+}
+
+static bool in_task_set(const struct container_spec *s, cap_value_t cap)
+{
+	bool on = false;
+	for (size_t i = 0; i < sizeof(fargate_caps) / sizeof(fargate_caps[0]); i++)
+		on |= fargate_caps[i] == cap;
+	if (named(s->cap_add, s->n_cap_add, cap))
+		on = true;
+	if (named(s->cap_drop, s->n_cap_drop, cap))
+		on = false;
+	return on;
+}
+
+int spawn_drop_bounding(const struct container_spec *s, struct berth_err *err)
+{
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP || cap_valid(c); c++) {
+		if (in_task_set(s, c))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			return berth_err_errno(err, "drop capability %d from the bounding set", (int)c);
+	}
+	return 0;
+}
+
+int spawn_set_caps(const struct container_spec *s, struct berth_err *err)
+{
+	cap_t caps = cap_init();
+	cap_value_t list[64];
+	int n = 0;
+	int rc = 0;
+
+	if (caps == NULL)
+		return berth_err_errno(err, "capabilities");
+	if (geteuid() == 0)
+		for (cap_value_t c = 0; c <= CAP_LAST_CAP && n < 64; c++)
+			if (in_task_set(s, c))
+				list[n++] = c;
+	if ((n && (cap_set_flag(caps, CAP_EFFECTIVE, n, list, CAP_SET) < 0 ||
+		   cap_set_flag(caps, CAP_PERMITTED, n, list, CAP_SET) < 0)) ||
+	    cap_set_proc(caps) < 0)
+		rc = berth_err_errno(err, "set capabilities");
+	cap_free(caps);
+	if (rc == 0 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+		rc = berth_err_errno(err, "clear ambient capabilities");
+	return rc;
+}
+
+static int lookup_group(const char *name, gid_t *gid)
+{
+	cleanup_fclose FILE *f = fopen("/etc/group", "re");
+	struct group *g;
+	char *end;
+	long v = strtol(name, &end, 10);
+
+	if (*name && *end == '\0' && v >= 0) {
+		*gid = (gid_t)v;
+		return 0;
+	}
+	while (f && (g = fgetgrent(f)) != NULL)
+		if (strcmp(g->gr_name, name) == 0) {
+			*gid = g->gr_gid;
+			return 0;
+		}
+	return -1;
+}
+
+/* Resolve "user[:group]" in the (already pivoted) root. */
+static int resolve_user(const char *spec, uid_t *uid, gid_t *gid, char *uname, size_t ulen)
+{
+	cleanup_free char *copy = strdup(spec);
+	char *group = copy ? strchr(copy, ':') : NULL;
+	cleanup_fclose FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+	char *end;
+	long v;
+
+	if (copy == NULL)
+		return -1;
+	if (group)
+		*group++ = '\0';
+	v = strtol(copy, &end, 10);
+	*uid = 0, *gid = 0;
+	uname[0] = '\0';
+	while (f && (pw = fgetpwent(f)) != NULL) {
+		if ((*end == '\0' && *copy && pw->pw_uid == (uid_t)v) || strcmp(pw->pw_name, copy) == 0) {
+			*uid = pw->pw_uid, *gid = pw->pw_gid;
+			snprintf(uname, ulen, "%s", pw->pw_name);
+			break;
+		}
+	}
+	if (uname[0] == '\0') {
+		if (*end != '\0' || !*copy || v < 0)
+			return -1; /* a name the image does not know */
+		*uid = (uid_t)v, *gid = (gid_t)v;
+		if (group == NULL)
+			*gid = 0;
+	}
+	if (group && lookup_group(group, gid) < 0)
+		return -1;
+	return 0;
+}
+
+static int supplementary_groups(const char *uname, gid_t primary, gid_t *out, int max)
+{
+	cleanup_fclose FILE *f = fopen("/etc/group", "re");
+	struct group *g;
+	int n = 0;
+
+	out[n++] = primary;
+	while (uname[0] && f && n < max && (g = fgetgrent(f)) != NULL)
+		for (char **m = g->gr_mem; m && *m; m++)
+			if (strcmp(*m, uname) == 0 && g->gr_gid != primary)
+				out[n++] = g->gr_gid;
+	return n;
+}
+
+int spawn_set_user(const struct container_spec *s, struct berth_err *err)
+{
+	uid_t uid = 0;
+	gid_t gid = 0, groups[64];
+	char uname[256] = "root";
+	int n;
+
+	if (s->user && *s->user && resolve_user(s->user, &uid, &gid, uname, sizeof(uname)) < 0)
+		return berth_err_set(err, ENOENT, "unable to find user %s in the image", s->user);
+	n = supplementary_groups(uname, gid, groups, 64);
+	if (setgroups((size_t)n, groups) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0)
+		return berth_err_errno(err, "switch to user %u:%u", (unsigned)uid, (unsigned)gid);
+	return 0;
+}
+
+static const char *const refused[] = {
+	"acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
+	"delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
+	"get_kernel_syms", "get_mempolicy", "init_module", "ioperm", "iopl", "kcmp",
+	"kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mbind", "mount",
+	"mount_setattr", "move_mount", "move_pages", "name_to_handle_at", "nfsservctl",
+	"open_by_handle_at", "open_tree", "perf_event_open", "personality", "pivot_root",
+	"process_vm_readv", "process_vm_writev", "ptrace", "query_module", "quotactl",
+	"quotactl_fd", "reboot", "request_key", "set_mempolicy", "setns", "settimeofday",
+	"stime", "swapoff", "swapon", "sysfs", "_sysctl", "umount", "umount2", "unshare",
+	"uselib", "userfaultfd", "ustat", "vm86", "vm86old", "lsm_set_self_attr",
+};
+
+static bool ptrace_allowed(const struct container_spec *s)
+{
+	return named(s->cap_add, s->n_cap_add, CAP_SYS_PTRACE) &&
+	       !named(s->cap_drop, s->n_cap_drop, CAP_SYS_PTRACE);
+}
+
+static int add_rules(scmp_filter_ctx ctx, const struct container_spec *s)
+{
+	const uint64_t ns_flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
+				  CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(refused[i]);
+		const char *n = refused[i];
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		if ((!strcmp(n, "ptrace") || !strcmp(n, "process_vm_readv") ||
+		     !strcmp(n, "process_vm_writev") || !strcmp(n, "kcmp")) && ptrace_allowed(s))
+			continue;
+		if (!strcmp(n, "personality"))
+			continue; /* allowed: Docker allows the harmless values */
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+		if (rc < 0 && rc != -EEXIST)
+			return rc;
+	}
+	/* clone with any namespace flag: refused (A0 & ns_flags != 0). */
+	for (unsigned b = 0; b < 64; b++) {
+		uint64_t bit = 1ULL << b;
+		if (!(ns_flags & bit))
+			continue;
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+				      SCMP_A0(SCMP_CMP_MASKED_EQ, bit, bit));
+		if (rc < 0 && rc != -EEXIST)
+			return rc;
+	}
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	return rc == -EEXIST ? 0 : rc;
+}
+
+int spawn_load_seccomp(const struct container_spec *s, struct berth_err *err)
+{
+	scmp_filter_ctx ctx;
+	int rc;
+
+	if (s->no_seccomp)
+		return 0;
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (ctx == NULL)
+		return berth_err_set(err, ENOMEM, "seccomp_init");
+	rc = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+	if (rc == 0 || rc == -EEXIST)
+		rc = seccomp_arch_add(ctx, SCMP_ARCH_X32);
+	if (rc == -EEXIST)
+		rc = 0;
+	if (rc == 0)
+		rc = add_rules(ctx, s);
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc < 0)
+		return berth_err_set(err, -rc, "load seccomp filter");
+	return 0;
+}
