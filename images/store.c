@@ -1,0 +1,286 @@
+/* store.c: the content-addressed image store (see images.h): blobs by
+ * sha256, refs.json (normalized name -> manifest digest), and
+ * image_resolve() from a reference to the layers and config a
+ * container runs with. */
+#include "store_internal.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/ids.h"
+#include "common/json.h"
+
+struct image_store *image_store_open(const char *dir, struct berth_err *err)
+{
+	struct image_store *s = calloc(1, sizeof(*s));
+	char p[600];
+
+	if (s == NULL) {
+		berth_err_set(err, ENOMEM, "image store");
+		return NULL;
+	}
+	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+	pthread_mutex_init(&s->lock, NULL);
+	snprintf(p, sizeof(p), "%s/blobs/sha256", dir);
+	if (fs_mkdir_p(p, 0700, err) < 0)
+		goto fail;
+	snprintf(p, sizeof(p), "%s/layers", dir);
+	if (fs_mkdir_p(p, 0700, err) < 0)
+		goto fail;
+	snprintf(p, sizeof(p), "%s/tmp", dir);
+	/* Whatever an interrupted import left is never taken as whole. */
+	if (fs_rm_rf(p, err) < 0 || fs_mkdir_p(p, 0700, err) < 0)
+		goto fail;
+	return s;
+fail:
+	image_store_close(s);
+	return NULL;
+}
+
+void image_store_close(struct image_store *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+int blob_path(const struct image_store *s, const char *digest, char *out, size_t len)
+{
+	if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 71 ||
+	    strspn(digest + 7, "0123456789abcdef") != 64)
+		return -1;
+	snprintf(out, len, "%s/blobs/sha256/%s", s->dir, digest + 7);
+	return 0;
+}
+
+int file_digest(const char *path, char out[72], struct berth_err *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char md[32], buf[65536];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx;
+	ssize_t n;
+
+	if (fd < 0)
+		return berth_err_errno(err, "open %s", path);
+	ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	if (n < 0)
+		return berth_err_errno(err, "read %s", path);
+	strcpy(out, "sha256:");
+	for (int i = 0; i < 32; i++)
+		sprintf(out + 7 + i * 2, "%02x", md[i]);
+	return 0;
+}
+
+int blob_import(struct image_store *s, const char *path, const char *digest, char got[72],
+		struct berth_err *err)
+{
+	char actual[72], dest[600];
+
+	if (file_digest(path, actual, err) < 0)
+		return -1;
+	if (digest && strcmp(actual, digest) != 0) {
+		unlink(path);
+		return berth_err_set(err, EINVAL, "digest mismatch: expected %s, got %s", digest, actual);
+	}
+	if (got)
+		memcpy(got, actual, 72);
+	blob_path(s, actual, dest, sizeof(dest));
+	if (access(dest, F_OK) == 0) {
+		unlink(path);
+		return 0;
+	}
+	if (rename(path, dest) < 0)
+		return berth_err_errno(err, "store blob %s", actual);
+	return 0;
+}
+
+int blob_put(struct image_store *s, const char *data, size_t len, char got[72], struct berth_err *err)
+{
+	char tmp[600], rnd[17];
+
+	if (id_random_hex(rnd, 16, err) < 0)
+		return -1;
+	snprintf(tmp, sizeof(tmp), "%s/tmp/blob-%s", s->dir, rnd);
+	if (fs_write_file_atomic(tmp, data, len, 0600, err) < 0)
+		return -1;
+	return blob_import(s, tmp, NULL, got, err);
+}
+
+cJSON *blob_read_json(const struct image_store *s, const char *digest, struct berth_err *err)
+{
+	char p[600];
+
+	if (blob_path(s, digest, p, sizeof(p)) < 0) {
+		berth_err_set(err, EINVAL, "bad digest %s", digest ? digest : "(none)");
+		return NULL;
+	}
+	return json_read_file(p, err);
+}
+
+static cJSON *refs_load(const struct image_store *s, struct berth_err *err)
+{
+	char p[600];
+
+	snprintf(p, sizeof(p), "%s/refs.json", s->dir);
+	if (access(p, F_OK) < 0)
+		return cJSON_CreateObject();
+	return json_read_file(p, err);
+}
+
+int refs_set(struct image_store *s, const char *const *names, size_t n, const char *digest,
+	     struct berth_err *err)
+{
+	cleanup_json cJSON *refs = NULL;
+	char p[600];
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	refs = refs_load(s, err);
+	for (size_t i = 0; refs && i < n; i++) {
+		cJSON_DeleteItemFromObjectCaseSensitive(refs, names[i]);
+		cJSON_AddStringToObject(refs, names[i], digest);
+	}
+	snprintf(p, sizeof(p), "%s/refs.json", s->dir);
+	rc = refs ? json_write_file_atomic(p, refs, err) : -1;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+void image_info_free(struct image_info *info)
+{
+	berth_strv_free(info->entrypoint);
+	berth_strv_free(info->cmd);
+	berth_strv_free(info->env);
+	free(info->working_dir);
+	free(info->user);
+	free(info->stop_signal);
+	berth_strv_free(info->exposed_ports);
+	berth_strv_free(info->layer_dirs);
+	memset(info, 0, sizeof(*info));
+}
+
+static char *dup_str(const cJSON *o, const char *name)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
+	return v ? strdup(v) : NULL;
+}
+
+static int apply_config(struct image_info *info, const cJSON *config, struct berth_err *err)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(config, "config");
+	const cJSON *ports = cJSON_GetObjectItemCaseSensitive(c, "ExposedPorts");
+	const cJSON *p;
+	size_t n = 0;
+
+	if (json_get_strv(c, "Entrypoint", &info->entrypoint, err) < 0 ||
+	    json_get_strv(c, "Cmd", &info->cmd, err) < 0 || json_get_strv(c, "Env", &info->env, err) < 0)
+		return berth_err_wrap(err, "image config");
+	info->working_dir = dup_str(c, "WorkingDir");
+	info->user = dup_str(c, "User");
+	info->stop_signal = dup_str(c, "StopSignal");
+	info->exposed_ports = calloc((size_t)cJSON_GetArraySize(ports) + 1, sizeof(char *));
+	cJSON_ArrayForEach(p, ports)
+		if (info->exposed_ports && p->string)
+			info->exposed_ports[n++] = strdup(p->string);
+	return 0;
+}
+
+static int find_manifest(struct image_store *s, const struct image_ref *ref, char digest[72],
+			 struct berth_err *err)
+{
+	cleanup_json cJSON *refs = NULL;
+	const char *d;
+	char name[1024];
+
+	if (ref->digest[0]) {
+		char p[600];
+		snprintf(digest, 72, "%s", ref->digest);
+		blob_path(s, digest, p, sizeof(p));
+		return access(p, F_OK) == 0 ? 0 : 1;
+	}
+	snprintf(name, sizeof(name), "%s/%s:%s", ref->domain, ref->path, ref->tag);
+	pthread_mutex_lock(&s->lock);
+	refs = refs_load(s, err);
+	pthread_mutex_unlock(&s->lock);
+	if (refs == NULL)
+		return -1;
+	d = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(refs, name));
+	if (d == NULL)
+		return 1;
+	snprintf(digest, 72, "%s", d);
+	return 0;
+}
+
+static int resolve_layers(struct image_store *s, const cJSON *manifest, struct image_info *info,
+			  struct berth_err *err)
+{
+	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(manifest, "layers");
+	const cJSON *l;
+	size_t n = 0;
+
+	info->layer_dirs = calloc((size_t)cJSON_GetArraySize(layers) + 1, sizeof(char *));
+	if (info->layer_dirs == NULL)
+		return berth_err_set(err, ENOMEM, "layers");
+	cJSON_ArrayForEach(l, layers) {
+		char dir[600];
+		const char *d = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(l, "digest"));
+		if (layer_ensure(s, d, dir, sizeof(dir), err) < 0)
+			return -1;
+		info->layer_dirs[n++] = strdup(dir);
+	}
+	info->n_layers = n;
+	if (n == 0)
+		return berth_err_set(err, EINVAL, "image has no layers");
+	return 0;
+}
+
+int image_resolve(struct image_store *s, const char *refstr, struct image_info *out,
+		  struct berth_err *err)
+{
+	struct image_ref ref;
+	cleanup_json cJSON *manifest = NULL;
+	cleanup_json cJSON *config = NULL;
+	const char *cfg_digest;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (image_ref_parse(refstr, &ref, err) < 0)
+		return -1;
+	rc = find_manifest(s, &ref, out->manifest_digest, err);
+	if (rc != 0) {
+		if (rc > 0)
+			berth_err_set(err, ENOENT,
+				      "pull image manifest: %s: not found in the local image store "
+				      "(load it with `berth image load`)", ref.normalized);
+		return rc;
+	}
+	manifest = blob_read_json(s, out->manifest_digest, err);
+	if (manifest == NULL)
+		return -1;
+	cfg_digest = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(manifest, "config"), "digest"));
+	if (cfg_digest == NULL)
+		return berth_err_set(err, EINVAL, "manifest %s has no config", out->manifest_digest);
+	snprintf(out->config_digest, sizeof(out->config_digest), "%s", cfg_digest);
+	config = blob_read_json(s, cfg_digest, err);
+	if (config == NULL || apply_config(out, config, err) < 0 || resolve_layers(s, manifest, out, err) < 0) {
+		image_info_free(out);
+		return -1;
+	}
+	return 0;
+}
