@@ -114,12 +114,9 @@ static int extract(const char *archive_path, const char *dir, bool whiteouts, st
 			snprintf(full, sizeof(full), "%s/%s", dir, link);
 			archive_entry_set_hardlink(e, full);
 		}
-		if (archive_write_header(out, e) != ARCHIVE_OK ||
-		    archive_write_finish_entry(out) != ARCHIVE_OK) {
-			if (archive_entry_size(e) > 0 || archive_errno(out) != 0)
-				return berth_err_set(err, archive_errno(out), "unpack %s: %s", p,
-						     archive_error_string(out));
-		}
+		if (archive_write_header(out, e) != ARCHIVE_OK)
+			return berth_err_set(err, archive_errno(out), "unpack %s: %s", p,
+					     archive_error_string(out));
 		if (archive_entry_size(e) > 0) {
 			const void *buf;
 			size_t size;
@@ -129,8 +126,9 @@ static int extract(const char *archive_path, const char *dir, bool whiteouts, st
 					return berth_err_set(err, EIO, "write %s: %s", p, archive_error_string(out));
 			if (rc != ARCHIVE_EOF)
 				return berth_err_set(err, EIO, "read %s: %s", p, archive_error_string(in));
-			archive_write_finish_entry(out);
 		}
+		if (archive_write_finish_entry(out) != ARCHIVE_OK)
+			return berth_err_set(err, EIO, "finish %s: %s", p, archive_error_string(out));
 	}
 	if (rc != ARCHIVE_EOF)
 		return berth_err_set(err, EIO, "read layer %s: %s", archive_path, archive_error_string(in));

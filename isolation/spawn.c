@@ -46,8 +46,13 @@ static int set_rlimits(const struct container_spec *s, struct berth_err *err)
 		if (setrlimit(s->rlimits[i].resource, &r) < 0)
 			return berth_err_errno(err, "set rlimit %d", s->rlimits[i].resource);
 	}
-	if (!nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return berth_err_errno(err, "set rlimit nofile");
+	/* Fargate's default 65535; a host without CAP_SYS_RESOURCE (some
+	 * sandboxes) cannot raise its hard limit, so it gives what it has. */
+	if (!nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		if (errno != EPERM || getrlimit(RLIMIT_NOFILE, &rl) < 0 || (rl.rlim_cur = rl.rlim_max, 0) ||
+		    setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return berth_err_errno(err, "set rlimit nofile");
+	}
 	return 0;
 }
 

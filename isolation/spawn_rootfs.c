@@ -100,6 +100,21 @@ static int mount_dir(int root, const char *path, const char *src, const char *ty
 	return mount_on_fd(src, fd, type, flags, data, path, err);
 }
 
+/* Remount what is now mounted at `path` (reopened: an fd taken before
+ * the bind mount still names the mount below it) read-only. */
+static int remount_ro(int root, const char *path, unsigned long extra, struct berth_err *err)
+{
+	cleanup_close int fd = openat2_in_root(root, path, O_PATH | O_NOFOLLOW, 0);
+	char p[64];
+
+	if (fd < 0)
+		return berth_err_errno(err, "reopen %s", path);
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | extra, NULL) < 0)
+		return berth_err_errno(err, "make %s read-only", path);
+	return 0;
+}
+
 static int make_devices(int root, struct berth_err *err)
 {
 	static const struct {
@@ -176,9 +191,10 @@ static int mask_paths(int root, struct berth_err *err)
 		if (fd < 0)
 			continue;
 		snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-		    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-			return berth_err_errno(err, "make %s read-only", readonly[i]);
+		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return berth_err_errno(err, "bind %s", readonly[i]);
+		if (remount_ro(root, readonly[i], MS_NOSUID | MS_NODEV | MS_NOEXEC, err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -212,10 +228,9 @@ static int bind_etc(int root, const char *host, const char *target, struct berth
 	if (fd < 0)
 		return -1;
 	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-	if (mount(host, p, NULL, MS_BIND, NULL) < 0 ||
-	    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+	if (mount(host, p, NULL, MS_BIND, NULL) < 0)
 		return berth_err_errno(err, "bind %s", target);
-	return 0;
+	return remount_ro(root, target, MS_NOSUID | MS_NODEV, err);
 }
 
 static int mount_overlay(const struct container_spec *s, struct berth_err *err)
