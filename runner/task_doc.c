@@ -78,16 +78,13 @@ static cJSON *new_container(const struct berth_config *cfg, const char *cluster,
 	cJSON *c = cJSON_CreateObject();
 	const char *name = task_doc_str(def, "name");
 	const cJSON *over = container_override(overrides, name ? name : "");
-	char uuid[40], arn[ARN_MAX];
+	char hex[33], uuid[40], arn[ARN_MAX];
 
-	if (id_random_hex(uuid, 32, NULL) < 0)
-		snprintf(uuid, sizeof(uuid), "0");
+	if (id_random_hex(hex, 32, NULL) < 0)
+		memset(hex, '0', 32), hex[32] = '\0';
 	/* UUID form 8-4-4-4-12, as ECS container ids are. */
-	memmove(uuid + 21, uuid + 20, 13), uuid[20] = '-';
-	memmove(uuid + 17, uuid + 16, 17), uuid[16] = '-';
-	memmove(uuid + 13, uuid + 12, 21), uuid[12] = '-';
-	memmove(uuid + 9, uuid + 8, 25), uuid[8] = '-';
-	uuid[36] = '\0';
+	snprintf(uuid, sizeof(uuid), "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
+		 hex + 20);
 	arn_container(cfg, cluster, id, uuid, arn, sizeof(arn));
 	cJSON_AddStringToObject(c, "containerArn", arn);
 	cJSON_AddStringToObject(c, "taskArn", task_arn);

@@ -152,8 +152,11 @@ class TaskLifecycle(BerthTestCase):
 
     def test_client_token_is_idempotent(self):
         self.register(busybox_def("idem", ["true"]))
-        a = self.run_task("idem", clientToken="tok-1")[0]["taskArn"]
-        b = self.run_task("idem", clientToken="tok-1")[0]["taskArn"]
+        # clientToken is newer than Debian's botocore model: send it raw.
+        import json
+        body = json.dumps({"taskDefinition": "idem", "clientToken": "tok-1"})
+        a = json.loads(self.d.berth("call", "ecs.RunTask", body).stdout)["tasks"][0]["taskArn"]
+        b = json.loads(self.d.berth("call", "ecs.RunTask", body).stdout)["tasks"][0]["taskArn"]
         self.assertEqual(a, b)
         wait_stopped(self.ecs, [a], 60)
 
