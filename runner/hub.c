@@ -103,6 +103,7 @@ static void *hub_main(void *arg)
 			if (read_conn(r, c))
 				continue;
 			memcpy(id, c->task_id, sizeof(id));
+			log_debug("task %s: monitor connection closed", id);
 			remove_conn(r, c);
 			free(c);
 			runner_settle_task(r, id);

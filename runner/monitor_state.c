@@ -157,6 +157,7 @@ static void handle_command(struct monitor *m, const char *line, size_t len)
 		log_warn("task %s: bad command from berthd: %s", m->task_id, err.msg);
 		return;
 	}
+	log_info("task %s: command from berthd: %.*s", m->task_id, (int)len, line);
 	if (strcmp(op, "stop") == 0) {
 		const char *reason =
 			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cmd, "reason"));

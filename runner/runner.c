@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "arn.h"
 #include "common/cleanup.h"
@@ -208,6 +209,22 @@ static void stop_fn(cJSON *doc, void *arg)
 	}
 }
 
+/* No hub connection took the command: reach a live monitor directly. */
+static void send_stop_direct(struct runner *r, const char *task_id, const char *line)
+{
+	struct berth_err err = { 0 };
+	int fd;
+
+	if (!monitor_alive(r, task_id) || monitor_connect(r, task_id, &fd, &err) < 0) {
+		log_info("task %s: stop recorded; its monitor is not running yet", task_id);
+		return;
+	}
+	log_warn("task %s: monitor was not connected; sent the stop on a new connection", task_id);
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0)
+		log_error("task %s: send stop: %s", task_id, strerror(errno));
+	hub_add(r, task_id, fd);
+}
+
 int runner_stop_task(struct runner *r, const char *cluster, const char *task_id,
 		     const char *reason, cJSON **task, struct api_error *e)
 {
@@ -236,9 +253,10 @@ int runner_stop_task(struct runner *r, const char *cluster, const char *task_id,
 		cJSON_AddStringToObject(cmd, "stopCode", "UserInitiated");
 		line = cJSON_PrintUnformatted(cmd);
 		pthread_mutex_lock(&r->lock);
-		if (line)
-			hub_send_locked(r, task_id, line);
+		rc = line ? hub_send_locked(r, task_id, line) : 0;
 		pthread_mutex_unlock(&r->lock);
+		if (rc < 0)
+			send_stop_direct(r, task_id, line);
 	}
 	return 0;
 }
