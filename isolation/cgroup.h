@@ -65,6 +65,12 @@ int cgroup_task_remove(struct cgroup_host *h, const char *task_id, struct berth_
  * under berth's parent, for crash recovery.  NULL-terminated strv. */
 int cgroup_list_tasks(struct cgroup_host *h, char ***ids, struct berth_err *err);
 
+/* A limit that is not set ("max" on v2, the page-counter maximum on v1). */
+#define CGROUP_UNLIMITED UINT64_MAX
+
+/* Hierarchical figures (a task's include its containers').  A limit not
+ * set reads as CGROUP_UNLIMITED; a figure the kernel does not offer
+ * (memory.peak before 5.19, io without the io/blkio controller) as 0. */
 struct cgroup_stats {
 	uint64_t cpu_usage_ns;
 	uint64_t memory_usage_bytes, memory_max_usage_bytes, memory_limit_bytes;
