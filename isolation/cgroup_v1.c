@@ -275,7 +275,7 @@ static int read_blkio(const struct cgroup_host *h, const char *t, const char *c,
 {
 	char p[PATH_MAX];
 	cleanup_free char *text = NULL;
-	int r;
+	int r = 0;
 
 	if (h->ctrl_root[CG_BLKIO] < 0)
 		return 0;
