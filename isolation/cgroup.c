@@ -60,10 +60,11 @@ static int set_parent(struct cgroup_host *h, const char *parent, struct berth_er
 		return berth_err_set(err, EINVAL, "cgroup parent '%s'", parent ? parent : "");
 	for (const char *c = p; *c; c++) {
 		bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-			  (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.' ||
-			  (*c == '/' && c[1] != '/' && c[1] != '\0');
-		bool dots = (c == p || c[-1] == '/') && c[0] == '.' &&
-			    (c[1] == '/' || c[1] == '\0' || (c[1] == '.' && (c[2] == '/' || c[2] == '\0')));
+		          (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.' ||
+		          (*c == '/' && c[1] != '/' && c[1] != '\0');
+		bool dots =
+		    (c == p || c[-1] == '/') && c[0] == '.' &&
+		    (c[1] == '/' || c[1] == '\0' || (c[1] == '.' && (c[2] == '/' || c[2] == '\0')));
 		if (!ok || dots)
 			return berth_err_set(err, EINVAL, "cgroup parent '%s'", parent);
 	}
@@ -107,14 +108,14 @@ struct cgroup_host *cgroup_probe(const char *parent, struct berth_err *err)
 	if (!probe_v2(h)) {
 		if (cg_v1_find_roots(h, err) < 0) {
 			berth_err_wrap(err, "probe cgroups (no cgroup2 with cpu, memory, pids "
-					    "at " CG_V2_ROOT ")");
+			                    "at " CG_V2_ROOT ")");
 			return NULL;
 		}
 		h->ops = &cg_v1_ops;
 	}
 	if (h->ops->setup_parent(h, err) < 0) {
 		berth_err_wrap(err, "set up berth's cgroup parent %s (%s)", h->parent,
-			       cgroup_layout_name(h->layout));
+		               cgroup_layout_name(h->layout));
 		return NULL;
 	}
 	return steal_pointer(&h);
@@ -145,7 +146,7 @@ const char *cgroup_layout_name(enum cgroup_layout l)
 
 /* mkdir the cgroup in every root; *created tells whether any was new. */
 static int mkdir_roots(const struct cgroup_host *h, const char *task, const char *ctr,
-		       bool *created, struct berth_err *err)
+                       bool *created, struct berth_err *err)
 {
 	*created = false;
 	for (size_t i = 0; i < h->n_roots; i++) {
@@ -162,13 +163,13 @@ static int mkdir_roots(const struct cgroup_host *h, const char *task, const char
 
 /* Remove the cgroup in every root; tries them all, reports the first error. */
 static int rmdir_roots(const struct cgroup_host *h, const char *task, const char *ctr,
-		       struct berth_err *err)
+                       struct berth_err *err)
 {
 	int rc = 0;
 
 	for (size_t i = 0; i < h->n_roots; i++) {
 		char p[PATH_MAX];
-		struct berth_err e = { 0 };
+		struct berth_err e = {0};
 		if (cg_path(h, i, task, ctr, NULL, p, &e) < 0 || cg_rmdir_tree(p, &e) < 0) {
 			if (rc == 0 && err)
 				*err = e;
@@ -179,7 +180,7 @@ static int rmdir_roots(const struct cgroup_host *h, const char *task, const char
 }
 
 int cgroup_task_create(struct cgroup_host *h, const char *task_id,
-		       const struct cgroup_task_limits *lim, struct berth_err *err)
+                       const struct cgroup_task_limits *lim, struct berth_err *err)
 {
 	bool created;
 
@@ -195,7 +196,7 @@ int cgroup_task_create(struct cgroup_host *h, const char *task_id,
 }
 
 int cgroup_container_create(struct cgroup_host *h, const char *task_id, const char *container,
-			    const struct cgroup_container_limits *lim, struct berth_err *err)
+                            const struct cgroup_container_limits *lim, struct berth_err *err)
 {
 	bool created;
 
@@ -206,7 +207,7 @@ int cgroup_container_create(struct cgroup_host *h, const char *task_id, const ch
 		if (created)
 			rmdir_roots(h, task_id, container, NULL);
 		return berth_err_wrap(err, "create cgroup of container %s of task %s", container,
-				      task_id);
+		                      task_id);
 	}
 	return 0;
 }
@@ -228,7 +229,7 @@ int cgroup_container_open_fd(struct cgroup_host *h, const char *task_id, const c
 }
 
 int cgroup_container_attach(struct cgroup_host *h, const char *task_id, const char *container,
-			    pid_t pid, struct berth_err *err)
+                            pid_t pid, struct berth_err *err)
 {
 	char v[24];
 
@@ -240,13 +241,13 @@ int cgroup_container_attach(struct cgroup_host *h, const char *task_id, const ch
 		if (cg_path(h, i, task_id, container, "cgroup.procs", p, err) < 0 ||
 		    fs_write_string(p, v, err) < 0)
 			return berth_err_wrap(err, "move pid %d into cgroup of container %s",
-					      (int)pid, container);
+			                      (int)pid, container);
 	}
 	return 0;
 }
 
 int cgroup_container_oom_kills(struct cgroup_host *h, const char *task_id, const char *container,
-			       uint64_t *count, struct berth_err *err)
+                               uint64_t *count, struct berth_err *err)
 {
 	if (!valid_name(task_id) || !valid_name(container))
 		return berth_err_set(err, EINVAL, "read oom kills: bad task or name");
@@ -274,14 +275,14 @@ int cgroup_task_remove(struct cgroup_host *h, const char *task_id, struct berth_
 }
 
 int cgroup_read_stats(struct cgroup_host *h, const char *task_id, const char *container,
-		      struct cgroup_stats *out, struct berth_err *err)
+                      struct cgroup_stats *out, struct berth_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (!valid_name(task_id) || (container && !valid_name(container)))
 		return berth_err_set(err, EINVAL, "read cgroup stats: bad task or name");
 	if (h->ops->read_stats(h, task_id, container, out, err) < 0)
 		return berth_err_wrap(err, "read cgroup stats of task %s%s%s", task_id,
-				      container ? " container " : "", container ? container : "");
+		                      container ? " container " : "", container ? container : "");
 	return 0;
 }
 
@@ -295,7 +296,7 @@ static bool strv_has(char **v, size_t n, const char *s)
 
 /* Add the task ids found under root `i` to *v (length *n). */
 static int list_root(const struct cgroup_host *h, size_t i, char ***v, size_t *n,
-		     struct berth_err *err)
+                     struct berth_err *err)
 {
 	char dir[PATH_MAX];
 	cleanup_closedir DIR *d = NULL;

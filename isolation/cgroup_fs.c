@@ -27,18 +27,18 @@
 #define CG_TREE_DEPTH 8    /* containers have no children; be generous */
 
 int cg_path(const struct cgroup_host *h, size_t root, const char *task, const char *ctr,
-	    const char *file, char out[PATH_MAX], struct berth_err *err)
+            const char *file, char out[PATH_MAX], struct berth_err *err)
 {
 	int n = snprintf(out, PATH_MAX, "%s/%s%s%s%s%s%s%s", h->roots[root].path, h->parent,
-			 task ? "/task-" : "", task ? task : "", ctr ? "/" : "", ctr ? ctr : "",
-			 file ? "/" : "", file ? file : "");
+	                 task ? "/task-" : "", task ? task : "", ctr ? "/" : "", ctr ? ctr : "",
+	                 file ? "/" : "", file ? file : "");
 	if (n < 0 || n >= PATH_MAX)
 		return berth_err_set(err, ENAMETOOLONG, "cgroup path of task %s", task ? task : "");
 	return 0;
 }
 
 int cg_cpath(const struct cgroup_host *h, enum cg_ctrl c, const char *task, const char *ctr,
-	     const char *file, char out[PATH_MAX], struct berth_err *err)
+             const char *file, char out[PATH_MAX], struct berth_err *err)
 {
 	if (h->ctrl_root[c] < 0)
 		return berth_err_set(err, ENOENT, "cgroup controller %d is not mounted", (int)c);
@@ -46,7 +46,7 @@ int cg_cpath(const struct cgroup_host *h, enum cg_ctrl c, const char *task, cons
 }
 
 int cg_write(const struct cgroup_host *h, enum cg_ctrl c, const char *task, const char *ctr,
-	     const char *file, const char *value, struct berth_err *err)
+             const char *file, const char *value, struct berth_err *err)
 {
 	char p[PATH_MAX];
 
@@ -56,27 +56,21 @@ int cg_write(const struct cgroup_host *h, enum cg_ctrl c, const char *task, cons
 }
 
 int cg_write_opt(const struct cgroup_host *h, enum cg_ctrl c, const char *task, const char *ctr,
-		 const char *file, const char *value, bool *written, struct berth_err *err)
+                 const char *file, const char *value, struct berth_err *err)
 {
 	char p[PATH_MAX];
 
-	if (written)
-		*written = false;
 	if (h->ctrl_root[c] < 0)
 		return 0;
 	if (cg_cpath(h, c, task, ctr, file, p, err) < 0)
 		return -1;
 	if (access(p, F_OK) < 0 && errno == ENOENT)
 		return 0;
-	if (fs_write_string(p, value, err) < 0)
-		return -1;
-	if (written)
-		*written = true;
-	return 0;
+	return fs_write_string(p, value, err);
 }
 
 int cg_write_u64(const struct cgroup_host *h, enum cg_ctrl c, const char *task, const char *ctr,
-		 const char *file, uint64_t value, struct berth_err *err)
+                 const char *file, uint64_t value, struct berth_err *err)
 {
 	char v[32];
 
@@ -91,7 +85,7 @@ int cg_read_text(const char *path, char **out, struct berth_err *err)
 
 int cg_read_text_opt(const char *path, char **out, struct berth_err *err)
 {
-	struct berth_err e = { 0 };
+	struct berth_err e = {0};
 
 	*out = NULL;
 	if (fs_read_file(path, CG_READ_MAX, out, NULL, &e) == 0)
@@ -138,7 +132,8 @@ int cg_read_key(const char *path, const char *key, uint64_t *out, struct berth_e
 
 	if (cg_read_text(path, &text, err) < 0)
 		return -1;
-	for (char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+	for (char *line = text; line && *line;
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL)
 		if (strncmp(line, key, kl) == 0 && line[kl] == ' ')
 			return parse_u64(line + kl + 1, path, out, err);
 	return berth_err_set(err, ENODATA, "no '%s' in %s", key, path);
@@ -162,7 +157,7 @@ bool cg_file_has_word(const char *path, const char *word)
 
 void cg_sleep_ms(unsigned ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;

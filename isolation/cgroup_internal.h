@@ -36,14 +36,14 @@ struct cgroup_ops {
 	 * the controllers in its subtree_control). */
 	int (*setup_parent)(struct cgroup_host *h, struct berth_err *err);
 	int (*task_limits)(const struct cgroup_host *h, const char *task,
-			   const struct cgroup_task_limits *l, struct berth_err *err);
+	                   const struct cgroup_task_limits *l, struct berth_err *err);
 	int (*container_limits)(const struct cgroup_host *h, const char *task, const char *ctr,
-				const struct cgroup_container_limits *l, struct berth_err *err);
+	                        const struct cgroup_container_limits *l, struct berth_err *err);
 	int (*oom_kills)(const struct cgroup_host *h, const char *task, const char *ctr,
-			 uint64_t *count, struct berth_err *err);
+	                 uint64_t *count, struct berth_err *err);
 	int (*kill_all)(const struct cgroup_host *h, const char *task, struct berth_err *err);
 	int (*read_stats)(const struct cgroup_host *h, const char *task, const char *ctr,
-			  struct cgroup_stats *out, struct berth_err *err);
+	                  struct cgroup_stats *out, struct berth_err *err);
 };
 
 struct cgroup_host {
@@ -70,19 +70,20 @@ int cg_v1_find_roots(struct cgroup_host *h, struct berth_err *err);
 /* Build ROOT/PARENT[/task-TASK[/CTR]][/FILE] of root `root` into out
  * (PATH_MAX bytes).  Fails with ENAMETOOLONG. */
 int cg_path(const struct cgroup_host *h, size_t root, const char *task, const char *ctr,
-	    const char *file, char out[PATH_MAX], struct berth_err *err);
+            const char *file, char out[PATH_MAX], struct berth_err *err);
 /* Same, in the root holding controller `c` (which must be mounted). */
 int cg_cpath(const struct cgroup_host *h, enum cg_ctrl c, const char *task, const char *ctr,
-	     const char *file, char out[PATH_MAX], struct berth_err *err);
+             const char *file, char out[PATH_MAX], struct berth_err *err);
 
 /* Write `value` to FILE of the cgroup in controller c's root. */
 int cg_write(const struct cgroup_host *h, enum cg_ctrl c, const char *task, const char *ctr,
-	     const char *file, const char *value, struct berth_err *err);
-/* Same, but a missing file is success (*written = false when given). */
+             const char *file, const char *value, struct berth_err *err);
+/* Same, but a file the kernel does not offer (or a controller not
+ * mounted) is success. */
 int cg_write_opt(const struct cgroup_host *h, enum cg_ctrl c, const char *task, const char *ctr,
-		 const char *file, const char *value, bool *written, struct berth_err *err);
+                 const char *file, const char *value, struct berth_err *err);
 int cg_write_u64(const struct cgroup_host *h, enum cg_ctrl c, const char *task, const char *ctr,
-		 const char *file, uint64_t value, struct berth_err *err);
+                 const char *file, uint64_t value, struct berth_err *err);
 
 /* Read a file holding one number ("max" reads as CGROUP_UNLIMITED). */
 int cg_read_u64(const char *path, uint64_t *out, struct berth_err *err);

@@ -31,8 +31,8 @@
 #define V1_UNLIMITED_FLOOR (1ull << 62)
 
 static const char *const ctrl_names[CG_NCTRL] = {
-	[CG_CPU] = "cpu",     [CG_CPUACCT] = "cpuacct", [CG_MEMORY] = "memory",
-	[CG_PIDS] = "pids",   [CG_BLKIO] = "blkio",     [CG_FREEZER] = "freezer",
+    [CG_CPU] = "cpu",   [CG_CPUACCT] = "cpuacct", [CG_MEMORY] = "memory",
+    [CG_PIDS] = "pids", [CG_BLKIO] = "blkio",     [CG_FREEZER] = "freezer",
 };
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
@@ -122,9 +122,10 @@ int cg_v1_find_roots(struct cgroup_host *h, struct berth_err *err)
 	}
 	for (enum cg_ctrl c = CG_CPU; c <= CG_PIDS; c++)
 		if (c != CG_CPUACCT && h->ctrl_root[c] < 0)
-			return berth_err_set(err, ENOENT, "no cgroup v1 hierarchy with the %s "
-							  "controller is mounted",
-					     ctrl_names[c]);
+			return berth_err_set(err, ENOENT,
+			                     "no cgroup v1 hierarchy with the %s "
+			                     "controller is mounted",
+			                     ctrl_names[c]);
 	h->layout = saw_v2 ? CGROUP_LAYOUT_HYBRID : CGROUP_LAYOUT_V1;
 	return 0;
 }
@@ -150,16 +151,16 @@ static int v1_setup_parent(struct cgroup_host *h, struct berth_err *err)
  * figure as memsw (memory + swap) so that nothing is swapped; memsw must
  * stay >= the limit, so the write order depends on the old values. */
 static int set_memory(const struct cgroup_host *h, const char *t, const char *c, uint64_t mib,
-		      struct berth_err *err)
+                      struct berth_err *err)
 {
 	char v[32], p[PATH_MAX];
-	struct berth_err first = { 0 };
+	struct berth_err first = {0};
 
 	if (mib)
 		snprintf(v, sizeof(v), "%" PRIu64, mib << 20);
 	else
 		snprintf(v, sizeof(v), "-1");
-	if (cg_write_opt(h, CG_MEMORY, t, c, "memory.swappiness", "0", NULL, err) < 0 ||
+	if (cg_write_opt(h, CG_MEMORY, t, c, "memory.swappiness", "0", err) < 0 ||
 	    cg_cpath(h, CG_MEMORY, t, c, "memory.memsw.limit_in_bytes", p, err) < 0)
 		return -1;
 	if (access(p, F_OK) < 0)
@@ -177,13 +178,14 @@ static int set_memory(const struct cgroup_host *h, const char *t, const char *c,
 }
 
 static int v1_task_limits(const struct cgroup_host *h, const char *t,
-			  const struct cgroup_task_limits *l, struct berth_err *err)
+                          const struct cgroup_task_limits *l, struct berth_err *err)
 {
 	char v[32];
 	uint64_t quota = l->cpu_units * CPU_PERIOD_US / 1024;
 
 	if (l->cpu_units)
-		snprintf(v, sizeof(v), "%" PRIu64, quota < CPU_MIN_QUOTA_US ? CPU_MIN_QUOTA_US : quota);
+		snprintf(v, sizeof(v), "%" PRIu64,
+		         quota < CPU_MIN_QUOTA_US ? CPU_MIN_QUOTA_US : quota);
 	else
 		snprintf(v, sizeof(v), "-1");
 	if (cg_write_u64(h, CG_CPU, t, NULL, "cpu.cfs_period_us", CPU_PERIOD_US, err) < 0 ||
@@ -198,7 +200,7 @@ static int v1_task_limits(const struct cgroup_host *h, const char *t,
 }
 
 static int v1_container_limits(const struct cgroup_host *h, const char *t, const char *c,
-			       const struct cgroup_container_limits *l, struct berth_err *err)
+                               const struct cgroup_container_limits *l, struct berth_err *err)
 {
 	char v[32];
 	uint64_t shares = l->cpu_units ? l->cpu_units : 1024;
@@ -214,8 +216,8 @@ static int v1_container_limits(const struct cgroup_host *h, const char *t, const
 	return cg_write(h, CG_MEMORY, t, c, "memory.soft_limit_in_bytes", v, err);
 }
 
-static int v1_oom_kills(const struct cgroup_host *h, const char *t, const char *c,
-			uint64_t *count, struct berth_err *err)
+static int v1_oom_kills(const struct cgroup_host *h, const char *t, const char *c, uint64_t *count,
+                        struct berth_err *err)
 {
 	char p[PATH_MAX];
 
@@ -271,7 +273,7 @@ static int v1_kill_all(const struct cgroup_host *h, const char *t, struct berth_
 
 /* Sum the "MAJ:MIN Read N" and "MAJ:MIN Write N" lines of blkio. */
 static int read_blkio(const struct cgroup_host *h, const char *t, const char *c,
-		      struct cgroup_stats *o, struct berth_err *err)
+                      struct cgroup_stats *o, struct berth_err *err)
 {
 	char p[PATH_MAX];
 	cleanup_free char *text = NULL;
@@ -296,7 +298,7 @@ static int read_blkio(const struct cgroup_host *h, const char *t, const char *c,
 }
 
 static int read_one(const struct cgroup_host *h, enum cg_ctrl ctrl, const char *t, const char *c,
-		    const char *file, uint64_t *out, struct berth_err *err)
+                    const char *file, uint64_t *out, struct berth_err *err)
 {
 	char p[PATH_MAX];
 
@@ -306,14 +308,16 @@ static int read_one(const struct cgroup_host *h, enum cg_ctrl ctrl, const char *
 }
 
 static int v1_read_stats(const struct cgroup_host *h, const char *t, const char *c,
-			 struct cgroup_stats *o, struct berth_err *err)
+                         struct cgroup_stats *o, struct berth_err *err)
 {
 	if ((h->ctrl_root[CG_CPUACCT] >= 0 &&
 	     read_one(h, CG_CPUACCT, t, c, "cpuacct.usage", &o->cpu_usage_ns, err) < 0) ||
-	    read_one(h, CG_MEMORY, t, c, "memory.usage_in_bytes", &o->memory_usage_bytes, err) < 0 ||
+	    read_one(h, CG_MEMORY, t, c, "memory.usage_in_bytes", &o->memory_usage_bytes, err) <
+	        0 ||
 	    read_one(h, CG_MEMORY, t, c, "memory.max_usage_in_bytes", &o->memory_max_usage_bytes,
-		     err) < 0 ||
-	    read_one(h, CG_MEMORY, t, c, "memory.limit_in_bytes", &o->memory_limit_bytes, err) < 0 ||
+	             err) < 0 ||
+	    read_one(h, CG_MEMORY, t, c, "memory.limit_in_bytes", &o->memory_limit_bytes, err) <
+	        0 ||
 	    read_one(h, CG_PIDS, t, c, "pids.current", &o->pids_current, err) < 0)
 		return -1;
 	if (o->memory_limit_bytes >= V1_UNLIMITED_FLOOR)
@@ -322,10 +326,10 @@ static int v1_read_stats(const struct cgroup_host *h, const char *t, const char 
 }
 
 const struct cgroup_ops cg_v1_ops = {
-	.setup_parent = v1_setup_parent,
-	.task_limits = v1_task_limits,
-	.container_limits = v1_container_limits,
-	.oom_kills = v1_oom_kills,
-	.kill_all = v1_kill_all,
-	.read_stats = v1_read_stats,
+    .setup_parent = v1_setup_parent,
+    .task_limits = v1_task_limits,
+    .container_limits = v1_container_limits,
+    .oom_kills = v1_oom_kills,
+    .kill_all = v1_kill_all,
+    .read_stats = v1_read_stats,
 };

@@ -26,7 +26,7 @@
 #define CPU_MIN_QUOTA_US UINT64_C(1000)
 #define KILL_WAIT_TRIES 1000 /* x 10 ms: emulated guests are slow */
 
-static const char *const required[] = { "cpu", "memory", "pids" };
+static const char *const required[] = {"cpu", "memory", "pids"};
 
 static int v2_setup_parent(struct cgroup_host *h, struct berth_err *err)
 {
@@ -38,12 +38,12 @@ static int v2_setup_parent(struct cgroup_host *h, struct berth_err *err)
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (!cg_file_has_word(file, required[i]))
 			return berth_err_set(err, ENOTSUP,
-					     "controller %s not offered in %s (enable it in the "
-					     "subtree_control of its ancestors)",
-					     required[i], dir);
+			                     "controller %s not offered in %s (enable it in the "
+			                     "subtree_control of its ancestors)",
+			                     required[i], dir);
 	h->v2_io = cg_file_has_word(file, "io");
 	if (cg_write(h, CG_CPU, NULL, NULL, "cgroup.subtree_control",
-		     h->v2_io ? "+cpu +memory +pids +io" : "+cpu +memory +pids", err) < 0)
+	             h->v2_io ? "+cpu +memory +pids +io" : "+cpu +memory +pids", err) < 0)
 		return -1;
 	if (cg_path(h, 0, NULL, NULL, "cgroup.kill", file, err) < 0)
 		return -1;
@@ -64,17 +64,17 @@ static void mib_or_max(uint64_t mib, char out[32])
 }
 
 static int v2_task_limits(const struct cgroup_host *h, const char *t,
-			  const struct cgroup_task_limits *l, struct berth_err *err)
+                          const struct cgroup_task_limits *l, struct berth_err *err)
 {
 	char v[64];
 	uint64_t quota = l->cpu_units * CPU_PERIOD_US / 1024;
 
 	if (cg_write(h, CG_CPU, t, NULL, "cgroup.subtree_control",
-		     h->v2_io ? "+cpu +memory +pids +io" : "+cpu +memory +pids", err) < 0)
+	             h->v2_io ? "+cpu +memory +pids +io" : "+cpu +memory +pids", err) < 0)
 		return -1;
 	if (l->cpu_units)
 		snprintf(v, sizeof(v), "%" PRIu64 " %" PRIu64,
-			 quota < CPU_MIN_QUOTA_US ? CPU_MIN_QUOTA_US : quota, CPU_PERIOD_US);
+		         quota < CPU_MIN_QUOTA_US ? CPU_MIN_QUOTA_US : quota, CPU_PERIOD_US);
 	else
 		snprintf(v, sizeof(v), "max %" PRIu64, CPU_PERIOD_US);
 	if (cg_write(h, CG_CPU, t, NULL, "cpu.max", v, err) < 0)
@@ -82,7 +82,7 @@ static int v2_task_limits(const struct cgroup_host *h, const char *t,
 	mib_or_max(l->memory_mib, v);
 	if (cg_write(h, CG_MEMORY, t, NULL, "memory.max", v, err) < 0 ||
 	    /* absent when the kernel does no swap accounting */
-	    cg_write_opt(h, CG_MEMORY, t, NULL, "memory.swap.max", "0", NULL, err) < 0)
+	    cg_write_opt(h, CG_MEMORY, t, NULL, "memory.swap.max", "0", err) < 0)
 		return -1;
 	if (l->pids_max)
 		snprintf(v, sizeof(v), "%" PRIu64, l->pids_max);
@@ -101,7 +101,7 @@ static uint64_t units_to_weight(uint64_t units)
 }
 
 static int v2_container_limits(const struct cgroup_host *h, const char *t, const char *c,
-			       const struct cgroup_container_limits *l, struct berth_err *err)
+                               const struct cgroup_container_limits *l, struct berth_err *err)
 {
 	char v[32];
 
@@ -114,8 +114,8 @@ static int v2_container_limits(const struct cgroup_host *h, const char *t, const
 	return cg_write(h, CG_MEMORY, t, c, "memory.low", v, err);
 }
 
-static int v2_oom_kills(const struct cgroup_host *h, const char *t, const char *c,
-			uint64_t *count, struct berth_err *err)
+static int v2_oom_kills(const struct cgroup_host *h, const char *t, const char *c, uint64_t *count,
+                        struct berth_err *err)
 {
 	char p[PATH_MAX];
 
@@ -127,7 +127,7 @@ static int v2_oom_kills(const struct cgroup_host *h, const char *t, const char *
 /* Freeze the task, SIGKILL everything in it, thaw (for kernels without
  * cgroup.kill): frozen processes cannot fork while we walk the tree. */
 static int freeze_and_kill(const struct cgroup_host *h, const char *t, const char *dir,
-			   struct berth_err *err)
+                           struct berth_err *err)
 {
 	char events[PATH_MAX];
 	uint64_t frozen = 0;
@@ -193,7 +193,7 @@ static int read_io_stat(const char *path, uint64_t *rd, uint64_t *wr, struct ber
 }
 
 static int read_file_u64(const struct cgroup_host *h, const char *t, const char *c,
-			 const char *file, const char *key, uint64_t *out, struct berth_err *err)
+                         const char *file, const char *key, uint64_t *out, struct berth_err *err)
 {
 	char p[PATH_MAX];
 
@@ -203,7 +203,7 @@ static int read_file_u64(const struct cgroup_host *h, const char *t, const char 
 }
 
 static int v2_read_stats(const struct cgroup_host *h, const char *t, const char *c,
-			 struct cgroup_stats *o, struct berth_err *err)
+                         struct cgroup_stats *o, struct berth_err *err)
 {
 	char p[PATH_MAX];
 	cleanup_free char *peak = NULL;
@@ -227,10 +227,10 @@ static int v2_read_stats(const struct cgroup_host *h, const char *t, const char 
 }
 
 const struct cgroup_ops cg_v2_ops = {
-	.setup_parent = v2_setup_parent,
-	.task_limits = v2_task_limits,
-	.container_limits = v2_container_limits,
-	.oom_kills = v2_oom_kills,
-	.kill_all = v2_kill_all,
-	.read_stats = v2_read_stats,
+    .setup_parent = v2_setup_parent,
+    .task_limits = v2_task_limits,
+    .container_limits = v2_container_limits,
+    .oom_kills = v2_oom_kills,
+    .kill_all = v2_kill_all,
+    .read_stats = v2_read_stats,
 };

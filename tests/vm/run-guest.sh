@@ -12,7 +12,8 @@
 # modules in dependency order, mounts the host's root (exported read-only
 # by virtiofsd from a private mount namespace) under a tmpfs overlay, mounts
 # cgroup2 at /sys/fs/cgroup, enables +cpu +memory +pids +io, runs CMD with
-# BERTH_EXPECT_LAYOUT=v2 in the same directory, prints
+# BERTH_EXPECT_LAYOUT=v2 in the same directory (and a 16 MiB scratch disk,
+# /dev/vda, named in BERTH_TEST_BLOCKDEV for io figures), prints
 # "BERTH-VM-STATUS=<n>" and powers off.  Everything is bounded by the
 # timeout (default 800 s).  Exit 77 with "SKIP: ..." only when qemu cannot
 # run here at all (not root, no qemu, no kernel package to be had).
@@ -23,8 +24,8 @@ TIMEOUT=${BERTH_VM_TIMEOUT:-800}
 QEMU=qemu-system-x86_64
 VIRTIOFSD=/usr/lib/qemu/virtiofsd
 BIOS=/usr/share/qemu/qboot.rom
-MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci fuse virtiofs overlay)
-ENVS=(BERTH_EXPECT_LAYOUT=v2)
+MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk fuse virtiofs overlay)
+ENVS=(BERTH_EXPECT_LAYOUT=v2 BERTH_TEST_BLOCKDEV=/dev/vda)
 CWD=$PWD
 
 skip() { echo "SKIP: $*"; exit 77; }
@@ -193,6 +194,7 @@ WORK=$(mktemp -d /tmp/berth-vm.XXXXXX)
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 build_initramfs "$@"
+truncate -s 16M "$WORK/scratch.img" || fail "scratch disk"
 start_virtiofsd
 
 start=${EPOCHREALTIME/./}
@@ -200,6 +202,7 @@ status=""
 exec 8< <(exec timeout --kill-after=10 "$TIMEOUT" $QEMU -accel tcg,thread=multi -cpu max -m 1G -smp 2 \
   -nographic -no-reboot -nic none -bios $BIOS \
   -object memory-backend-memfd,id=mem,size=1G,share=on -numa node,memdev=mem \
+  -drive file="$WORK/scratch.img",format=raw,if=virtio,cache=unsafe \
   -chardev socket,id=vfs,path="$WORK/vfs.sock" -device vhost-user-fs-pci,chardev=vfs,tag=hostroot \
   -kernel "$VMLINUZ" -initrd "$WORK/initrd" \
   -append "console=ttyS0 cgroup_no_v1=all quiet loglevel=3 panic=-1 rdinit=/init" </dev/null 2>&1)

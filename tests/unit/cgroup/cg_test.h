@@ -34,7 +34,7 @@ enum cgroup_layout expected_layout(void);
 /* CG[/ctrl]/parent[/task-T[/C]][/file]; ctrl ignored on v2.  Returns one
  * of four rotating thread-local buffers. */
 const char *cgp(const struct fx *f, const char *ctrl, const char *task, const char *ctr,
-		const char *file);
+                const char *file);
 /* Whole file without trailing newlines (caller frees), NULL if unreadable. */
 char *slurp(const char *path);
 void assert_file(const char *path, const char *want);
@@ -56,6 +56,7 @@ int child_sleep(void *arg);
 int child_alloc(void *arg);  /* arg: MiB to touch */
 int child_forker(void *arg); /* exit code: forks that succeeded */
 int child_busy(void *arg);   /* ~300 ms cpu, 8 MiB held, then sleeps */
+int child_io(void *arg);     /* 2 MiB O_DIRECT to device/file arg: 0; 3 = no O_DIRECT */
 
 int group_setup(void **state);
 int group_teardown(void **state);

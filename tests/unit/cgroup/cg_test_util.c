@@ -60,15 +60,16 @@ enum cgroup_layout expected_layout(void)
 /* Path of FILE of task/container in the hierarchy of controller `ctrl`
  * (ignored on v2). */
 const char *cgp(const struct fx *f, const char *ctrl, const char *task, const char *ctr,
-		       const char *file)
+                const char *file)
 {
 	static __thread char buf[4][PATH_MAX];
 	static __thread int k;
 	char *p = buf[k++ % 4];
 
 	snprintf(p, PATH_MAX, "%s%s%s/%s%s%s%s%s%s%s", CG, f->want == CGROUP_LAYOUT_V2 ? "" : "/",
-		 f->want == CGROUP_LAYOUT_V2 ? "" : ctrl, parent, task ? "/task-" : "",
-		 task ? task : "", ctr ? "/" : "", ctr ? ctr : "", file ? "/" : "", file ? file : "");
+	         f->want == CGROUP_LAYOUT_V2 ? "" : ctrl, parent, task ? "/task-" : "",
+	         task ? task : "", ctr ? "/" : "", ctr ? ctr : "", file ? "/" : "",
+	         file ? file : "");
 	return p;
 }
 
@@ -171,7 +172,7 @@ int count_parent_dirs(void)
 }
 
 /* The v1 controllers berth attaches to (v2: just the one hierarchy). */
-const char *const v1_ctrls[N_V1] = { "cpu", "cpuacct", "memory", "pids", "blkio", "freezer" };
+const char *const v1_ctrls[N_V1] = {"cpu", "cpuacct", "memory", "pids", "blkio", "freezer"};
 
 size_t n_hier(const struct fx *f)
 {
@@ -213,7 +214,7 @@ void release(int go)
 /* Spawn, attach to task/ctr, release; returns the pid. */
 pid_t run_in(struct fx *f, const char *task, const char *ctr, int (*fn)(void *), void *arg)
 {
-	struct berth_err err = { 0 };
+	struct berth_err err = {0};
 	int go;
 	pid_t pid = spawn(f, fn, arg, &go);
 
@@ -273,6 +274,34 @@ int child_forker(void *arg)
 	return ok;
 }
 
+/* Write 2 MiB with O_DIRECT to `arg`, a scratch block device or a file
+ * (removed after): 0 done, 3 when the file system has no O_DIRECT. */
+int child_io(void *arg)
+{
+	const char *path = arg;
+	struct stat st;
+	bool dev = stat(path, &st) == 0 && S_ISBLK(st.st_mode);
+	int fd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC | (dev ? 0 : O_CREAT | O_TRUNC), 0600);
+	void *buf;
+	int rc = 0;
+
+	if (fd < 0)
+		return errno == EINVAL ? 3 : 2;
+	if (posix_memalign(&buf, 4096, MIB) != 0)
+		return 2;
+	memset(buf, 7, MIB);
+	for (int i = 0; i < 2 && rc == 0; i++)
+		if (write(fd, buf, MIB) != (ssize_t)MIB)
+			rc = errno == EINVAL ? 3 : 2;
+	if (fsync(fd) < 0)
+		rc = 2;
+	close(fd);
+	if (!dev)
+		unlink(path);
+	free(buf);
+	return rc;
+}
+
 /* Burn ~300 ms of cpu and hold 8 MiB until killed. */
 int child_busy(void *arg)
 {
@@ -319,7 +348,7 @@ int group_teardown(void **state)
 int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct berth_err err = { 0 };
+	struct berth_err err = {0};
 
 	f->want = expected_layout();
 	f->h = cgroup_probe(parent, &err);
@@ -346,4 +375,3 @@ int teardown(void **state)
 	free(f);
 	return 0;
 }
-
