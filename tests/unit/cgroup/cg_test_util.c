@@ -316,6 +316,7 @@ int child_busy(void *arg)
 			x += (unsigned long)i;
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
 	} while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < 300000000L);
+	(void)x;
 	for (;;)
 		pause();
 	return 0;
