@@ -313,7 +313,7 @@ static void loop_of(const char *img, char *dev, size_t len)
 		if ((f = fopen(p, "re")) == NULL)
 			continue;
 		if (fgets(b, sizeof(b), f) && strncmp(b, img, strlen(img)) == 0)
-			snprintf(dev, len, "/dev/%s", e->d_name);
+			snprintf(dev, len, "/dev/%.32s", e->d_name);
 		fclose(f);
 	}
 	assert_true(dev[0] != '\0');
