@@ -6,10 +6,14 @@
  * container (leaf) cgroups.  Task: cpu.max (hard quota), memory.max,
  * memory.swap.max = 0, pids.max.  Container: cpu.weight (share among
  * siblings), memory.max, memory.low.  OOM kills: the container's
- * memory.events `oom_kill`, which the kernel bumps in the cgroup of the
- * killed process whichever limit (container's or task's) was hit.  Kill:
- * cgroup.kill (5.14+), else freeze + SIGKILL loop.  Never writes outside
- * PARENT (PARENT's own subtree_control included) and never mounts. */
+ * memory.events `oom_kill`.  The kernel counts a kill in the cgroup of the
+ * killed process (and, hierarchically, its ancestors) whichever limit was
+ * hit; seen on 6.1 with only the task limited: task memory.events
+ * "oom 1 oom_kill 1", task memory.events.local "oom 1 oom_kill 0",
+ * container memory.events and .local "oom 0 oom_kill 1".  Kill:
+ * cgroup.kill (5.14+), else freeze + SIGKILL loop.  cpu.weight is
+ * units * 100 / 1024 (1024 units = the default weight 100).  Writes only
+ * PARENT's own files and those below it; never mounts. */
 #include "cgroup_internal.h"
 
 #include <errno.h>
