@@ -277,7 +277,7 @@ static int read_blkio(const struct cgroup_host *h, const char *t, const char *c,
 {
 	char p[PATH_MAX];
 	cleanup_free char *text = NULL;
-	int r = 0;
+	int r = -1; /* stays -1 when the path cannot be built */
 
 	if (h->ctrl_root[CG_BLKIO] < 0)
 		return 0;
