@@ -128,8 +128,10 @@ mount -t tmpfs -o mode=755 tmpfs /rw && mkdir -p /rw/upper /rw/work
 if ! mount -t overlay overlay -o lowerdir=/host,upperdir=/rw/upper,workdir=/rw/work /newroot; then
   echo "berth-vm: no overlay; read-only root with tmpfs on /tmp /run /var/lib"
   mount --bind /host /newroot
+  mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
 fi
-for d in tmp run var/lib; do mount -t tmpfs -o mode=1777 tmpfs /newroot/$d; done
+# /tmp stays visible (the build tree may live there); writes land in the overlay.
+for d in run var/lib; do mount -t tmpfs -o mode=1777 tmpfs /newroot/$d; done
 mount -t proc proc /newroot/proc; mount -t sysfs sys /newroot/sys; mount -t devtmpfs dev /newroot/dev
 mount -t cgroup2 cgroup2 /newroot/sys/fs/cgroup || die "mount cgroup2"
 echo "+cpu +memory +pids +io" >/newroot/sys/fs/cgroup/cgroup.subtree_control || die "enable controllers"
