@@ -183,11 +183,13 @@ int hub_send_locked(struct runner *r, const char *task_id, const char *line)
 {
 	for (size_t i = 0; i < r->n_conns; i++) {
 		struct hub_conn *c = r->conns[i];
-		size_t len = strlen(line);
+		cleanup_free char *msg = NULL;
+		int len;
 		if (strcmp(c->task_id, task_id) != 0)
 			continue;
-		if (send(c->fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len ||
-		    send(c->fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1)
+		/* One line, one send: the monitor reads whole lines. */
+		len = asprintf(&msg, "%s\n", line);
+		if (len < 0 || send(c->fd, msg, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) != len)
 			return -1;
 		return 0;
 	}

@@ -82,6 +82,8 @@ struct monitor {
 
 	int epfd, sigfd, listen_fd, timer_fd;
 	int clients[MONITOR_MAX_CLIENTS];
+	char client_buf[MONITOR_MAX_CLIENTS][4096]; /* partial command lines */
+	size_t client_len[MONITOR_MAX_CLIENTS];
 	bool stopping, done;
 };
 

@@ -129,6 +129,7 @@ void mon_client_add(struct monitor *m, int fd)
 		if (m->clients[i] >= 0)
 			continue;
 		m->clients[i] = fd;
+		m->client_len[i] = 0;
 		epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev);
 		mon_publish(m); /* a new client starts from the full snapshot */
 		return;
@@ -169,17 +170,30 @@ static void handle_command(struct monitor *m, const char *line, size_t len)
 
 int mon_client_read(struct monitor *m, int fd)
 {
-	char buf[8192];
-	ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-	char *line, *nl;
+	int i = 0;
+	char *buf, *nl;
+	size_t *len;
+	ssize_t n;
 
+	while (i < MONITOR_MAX_CLIENTS && m->clients[i] != fd)
+		i++;
+	if (i == MONITOR_MAX_CLIENTS)
+		return -1;
+	buf = m->client_buf[i], len = &m->client_len[i];
+	n = recv(fd, buf + *len, sizeof(m->client_buf[i]) - *len, MSG_DONTWAIT);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 		return -1;
 	if (n < 0)
 		return 0;
-	buf[n] = '\0';
-	/* Commands are short and sent whole; a partial line is dropped. */
-	for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
-		handle_command(m, line, (size_t)(nl - line));
+	*len += (size_t)n;
+	while ((nl = memchr(buf, '\n', *len)) != NULL) {
+		size_t l = (size_t)(nl - buf);
+		if (l > 0)
+			handle_command(m, buf, l);
+		memmove(buf, nl + 1, *len - l - 1);
+		*len -= l + 1;
+	}
+	if (*len == sizeof(m->client_buf[i]))
+		*len = 0; /* an oversized line is dropped */
 	return 0;
 }

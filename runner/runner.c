@@ -220,9 +220,11 @@ static void send_stop_direct(struct runner *r, const char *task_id, const char *
 		return;
 	}
 	log_warn("task %s: monitor was not connected; sent the stop on a new connection", task_id);
-	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0)
-		log_error("task %s: send stop: %s", task_id, strerror(errno));
 	hub_add(r, task_id, fd);
+	pthread_mutex_lock(&r->lock);
+	if (hub_send_locked(r, task_id, line) < 0)
+		log_error("task %s: send stop: %s", task_id, strerror(errno));
+	pthread_mutex_unlock(&r->lock);
 }
 
 int runner_stop_task(struct runner *r, const char *cluster, const char *task_id,
