@@ -155,7 +155,11 @@ class Berthd:
                 wait_stopped(ecs, arns, timeout=150)
 
     def cleanup(self):
+        """Give back everything, also after a failed test: monitors and
+        task processes (by pid), mounts and loop devices under the test's
+        directory, and the cgroup parent."""
         self.stop()
+        kill_leftovers(self)
         for d in cgroup_dirs(self.cgroup_parent):
             remove_cgroup_tree(d)
         self.log.close()
@@ -248,3 +252,38 @@ def sanitizer_reports(d):
         except OSError:
             pass
     return found
+
+
+def kill_leftovers(d):
+    pids = set()
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % p, "rb") as f:
+                if d.run_dir.encode() in f.read() and int(p) != os.getpid():
+                    pids.add(int(p))
+        except OSError:
+            pass
+    for base in cgroup_dirs(d.cgroup_parent):
+        for dirpath, _, files in os.walk(base):
+            if "cgroup.procs" in files:
+                try:
+                    with open(os.path.join(dirpath, "cgroup.procs")) as f:
+                        pids.update(int(x) for x in f.read().split())
+                except OSError:
+                    pass
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    time.sleep(0.2 if pids else 0)
+    with open("/proc/self/mountinfo") as f:
+        mounts = [line.split()[4] for line in f]
+    for m in sorted((m for m in mounts if m.startswith(d.tmp)), key=len, reverse=True):
+        subprocess.run(["umount", "-l", m], capture_output=True)
+    p = subprocess.run(["losetup", "-a"], capture_output=True, text=True)
+    for line in p.stdout.splitlines():
+        if d.tmp in line:
+            subprocess.run(["losetup", "-d", line.split(":")[0]], capture_output=True)
