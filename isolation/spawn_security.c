@@ -186,7 +186,7 @@ static const char *const refused[] = {
 	"get_kernel_syms", "get_mempolicy", "init_module", "ioperm", "iopl", "kcmp",
 	"kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mbind", "mount",
 	"mount_setattr", "move_mount", "move_pages", "name_to_handle_at", "nfsservctl",
-	"open_by_handle_at", "open_tree", "perf_event_open", "personality", "pivot_root",
+	"open_by_handle_at", "open_tree", "perf_event_open", "pivot_root",
 	"process_vm_readv", "process_vm_writev", "ptrace", "query_module", "quotactl",
 	"quotactl_fd", "reboot", "request_key", "set_mempolicy", "setns", "settimeofday",
 	"stime", "swapoff", "swapon", "sysfs", "_sysctl", "umount", "umount2", "unshare",
@@ -213,8 +213,6 @@ static int add_rules(scmp_filter_ctx ctx, const struct container_spec *s)
 		if ((!strcmp(n, "ptrace") || !strcmp(n, "process_vm_readv") ||
 		     !strcmp(n, "process_vm_writev") || !strcmp(n, "kcmp")) && ptrace_allowed(s))
 			continue;
-		if (!strcmp(n, "personality"))
-			continue; /* allowed: Docker allows the harmless values */
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
 		if (rc < 0 && rc != -EEXIST)
 			return rc;

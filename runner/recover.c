@@ -229,7 +229,7 @@ static void prune_state_dirs(struct runner *r)
 void *runner_prune_main(void *arg)
 {
 	struct runner *r = arg;
-	int64_t next = 0;
+	int64_t next = 0, next_refill = 0;
 
 	for (;;) {
 		bool quit;
@@ -249,7 +249,10 @@ void *runner_prune_main(void *arg)
 			prune_state_dirs(r);
 			next = time_now_ms() + 30000;
 		}
-		refill_storage_pool(r);
+		if (time_now_ms() >= next_refill) {
+			refill_storage_pool(r);
+			next_refill = time_now_ms() + 5000;
+		}
 		usleep(200000);
 	}
 }

@@ -243,8 +243,9 @@ int runner_stop_task(struct runner *r, const char *cluster, const char *task_id,
 		return 1;
 	if (store_task_get(r->d->store, task_id, task, &err) <= 0)
 		return api_server_error(e, "StopTask: %s", err.msg);
-	if (strcmp(task_doc_str(*task, "clusterArn") ? strrchr(task_doc_str(*task, "clusterArn"), '/') + 1 : "",
-		   cluster) != 0) {
+	const char *arn = task_doc_str(*task, "clusterArn");
+	const char *slash = arn ? strrchr(arn, '/') : NULL;
+	if (slash == NULL || strcmp(slash + 1, cluster) != 0) {
 		cJSON_Delete(*task);
 		*task = NULL;
 		return 1;
