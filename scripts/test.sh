@@ -2,7 +2,7 @@
 # test.sh: build everything and run every test, as root.  This is what
 # .ci/run calls.  Three passes, each driven by CTest:
 #   1. RelWithDebInfo with -Werror: unit, integration and the cgroup v2 guest
-#   2. ASan + UBSan (Debug): unit and integration again
+#   2. ASan + UBSan (Debug): unit and integration again (not the heavy ones)
 #   3. libFuzzer harnesses (clang), each for a bounded time
 # The last line sums the three passes.
 set -uo pipefail
@@ -34,7 +34,7 @@ run_pass "main build" build -j2
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if ./scripts/build.sh build-asan -DBERTH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug; then
-  run_pass "ASan+UBSan build" build-asan -j2 -LE 'vm|bench'
+  run_pass "ASan+UBSan build" build-asan -j2 -LE 'vm|bench|heavy'
 else
   status=1
 fi
