@@ -2,6 +2,7 @@
  * in dependency order (dirs and lock, state store, images, credentials,
  * cgroups, runner + recovery, listeners), and an orderly stop on SIGTERM
  * or SIGINT that leaves every task and monitor running. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -63,9 +64,12 @@ static int parse_flags(int argc, char **argv, struct berth_config *cfg)
 		{ "monitor", "PATH", "berth-monitor executable (default: beside berthd)", cfg->monitor_path, sizeof(cfg->monitor_path) },
 		{ "pids-max", "N", "process limit of each task", pids, sizeof(pids) },
 		{ "stopped-task-ttl", "SECONDS", "how long STOPPED tasks stay visible", ttl, sizeof(ttl) },
+		{ "registry-auth", "FILE", "registry credentials, Docker config.json format", cfg->registry_auth, sizeof(cfg->registry_auth) },
+		{ "insecure-registry", "LIST", "registries (host[:port], comma-separated) allowed over plain HTTP", cfg->insecure_registries, sizeof(cfg->insecure_registries) },
+		{ "image-pull", "POLICY", "when task starts pull: default, always, once", cfg->image_pull, sizeof(cfg->image_pull) },
 		{ NULL, NULL, NULL, NULL, 0 },
 	};
-	struct option opts[16];
+	struct option opts[24];
 	size_t n = 0;
 
 	for (; flags[n].name; n++)
@@ -109,6 +113,7 @@ static void default_config(struct berth_config *cfg)
 	}
 	cfg->pids_max = 4096;
 	cfg->stopped_task_ttl_s = 3600;
+	snprintf(cfg->image_pull, sizeof(cfg->image_pull), "default");
 }
 
 static int prepare_dirs(const struct berth_config *cfg, int *lock_fd, struct berth_err *err)
@@ -143,6 +148,16 @@ static int open_modules(struct berth_daemon *d, struct berth_err *err)
 	d->images = image_store_open(path, err);
 	if (d->images == NULL)
 		return berth_err_wrap(err, "open image store");
+	{
+		struct image_registry_options ro = {
+			.auth_file = d->cfg.registry_auth,
+			.insecure = d->cfg.insecure_registries,
+		};
+		if (image_pull_policy_parse(d->cfg.image_pull, &ro.policy) < 0)
+			return berth_err_set(err, 0, "--image-pull %s: not default, always or once",
+					     d->cfg.image_pull);
+		image_store_configure(d->images, &ro);
+	}
 	snprintf(path, sizeof(path), "%s/credentials", d->cfg.state_dir);
 	d->creds = credentials_load_or_create(path, err);
 	if (d->creds == NULL)
@@ -200,6 +215,7 @@ int main(int argc, char **argv)
 	default_config(&d.cfg);
 	if (parse_flags(argc, argv, &d.cfg) < 0)
 		return 2;
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: registry pulls */
 	berth_log_init("berthd", d.cfg.debug ? BERTH_LOG_DEBUG : BERTH_LOG_INFO);
 	if (geteuid() != 0) {
 		log_error("berthd must run as root");

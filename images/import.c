@@ -18,6 +18,17 @@
 #include "common/ids.h"
 #include "common/json.h"
 
+/* Names an archive carries point at its manifest, as "archive" images. */
+static int archive_refs(struct image_store *s, char **names, size_t n, const char *digest,
+			struct berth_err *err)
+{
+	struct ref_record rec = { .source = "archive" };
+
+	snprintf(rec.digest, sizeof(rec.digest), "%s", digest);
+	snprintf(rec.repo_digest, sizeof(rec.repo_digest), "%s", digest);
+	return refs_set(s, (const char *const *)names, n, &rec, err);
+}
+
 static int add_name(char ***names, size_t *n, const char *raw, struct berth_err *err)
 {
 	struct image_ref ref;
@@ -87,7 +98,7 @@ static int import_oci(struct image_store *s, const char *root, char ***names, si
 			return -1;
 		if (name && add_name(names, n, name, err) < 0)
 			return -1;
-		if (*n > first && refs_set(s, (const char *const *)*names + first, *n - first, d, err) < 0)
+		if (*n > first && archive_refs(s, *names + first, *n - first, d, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -153,7 +164,7 @@ static int import_docker(struct image_store *s, const char *root, char ***names,
 		cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(e, "RepoTags"))
 			if (cJSON_IsString(t) && add_name(names, n, t->valuestring, err) < 0)
 				return -1;
-		if (*n > first && refs_set(s, (const char *const *)*names + first, *n - first, digest, err) < 0)
+		if (*n > first && archive_refs(s, *names + first, *n - first, digest, err) < 0)
 			return -1;
 	}
 	return 0;

@@ -28,6 +28,9 @@ struct berth_config {
 	char monitor_path[512]; /* the berth-monitor executable */
 	unsigned pids_max;      /* --pids-max per task, default 4096 */
 	unsigned stopped_task_ttl_s; /* how long STOPPED tasks stay visible */
+	char registry_auth[512];     /* --registry-auth: Docker config.json */
+	char insecure_registries[1024]; /* --insecure-registry: plain HTTP allowed */
+	char image_pull[16];         /* --image-pull default|always|once */
 	bool debug;
 };
 

@@ -6,6 +6,7 @@
  * the override's, later names winning. */
 #include "runner_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,13 @@ static void add_task_fields(struct runner *r, cJSON *spec, const cJSON *doc)
 	cJSON_AddStringToObject(spec, "hostname", dir);
 }
 
+/* runtimePlatform.cpuArchitecture as an OCI architecture. */
+static const char *task_arch(const cJSON *taskdef)
+{
+	const char *a = task_doc_str(member(taskdef, "runtimePlatform"), "cpuArchitecture");
+	return a && strcmp(a, "ARM64") == 0 ? "arm64" : "amd64";
+}
+
 cJSON *spec_build(struct runner *r, cJSON *doc, const cJSON *taskdef, char *pull_err,
 		  size_t pull_err_len, struct berth_err *err)
 {
@@ -205,9 +213,17 @@ cJSON *spec_build(struct runner *r, cJSON *doc, const cJSON *taskdef, char *pull
 	cJSON_ArrayForEach(def, member(taskdef, "containerDefinitions")) {
 		struct image_info img = { 0 };
 		const char *image = task_doc_str(def, "image");
-		int rc = image_resolve(r->d->images, image ? image : "", &img, err);
+		struct image_request req = {
+			.ref = image ? image : "",
+			.arch = task_arch(taskdef),
+			.credentials_parameter = task_doc_str(member(def, "repositoryCredentials"),
+							      "credentialsParameter"),
+		};
+		int rc = image_get(r->d->images, &req, &img, err);
 		if (rc != 0) {
-			snprintf(pull_err, pull_err_len, "CannotPullContainerError: %s", err->msg);
+			snprintf(pull_err, pull_err_len, "%s: %s",
+				 err->code == ENOKEY ? "ResourceInitializationError" : "CannotPullContainerError",
+				 err->msg);
 			cJSON_Delete(spec);
 			return NULL;
 		}

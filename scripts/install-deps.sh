@@ -8,7 +8,7 @@ PKGS=(
   libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libcjson-dev libcgroup-dev
   libmicrohttpd-dev libcurl4-openssl-dev libarchive-dev libssl-dev libsqlite3-dev
   libcmocka-dev libnftables-dev
-  busybox-static awscli python3-boto3 skopeo umoci crun docker-registry
+  busybox-static awscli python3-boto3 skopeo umoci crun docker-registry apache2-utils
   jq curl iproute2 nftables e2fsprogs util-linux
 )
 if [ "${BERTH_WITH_VM:-1}" = 1 ]; then

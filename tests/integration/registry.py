@@ -1,0 +1,82 @@
+"""registry.py: Debian's docker-registry on a free loopback port for one
+test, with images pushed by skopeo from the test archives; optionally
+behind htpasswd Basic auth.  stop() ends it by PID and removes its
+storage."""
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+from harness import IMAGES, free_port
+
+
+class Registry:
+    def __init__(self, user=None, password=None):
+        self.tmp = tempfile.mkdtemp(prefix="berth-registry-", dir="/tmp")
+        self.port = free_port()
+        self.user, self.password = user, password
+        self.proc = None
+
+    @property
+    def host(self):
+        return "127.0.0.1:%d" % self.port
+
+    def start(self):
+        auth = ""
+        if self.user:
+            htpasswd = os.path.join(self.tmp, "htpasswd")
+            line = subprocess.run(["htpasswd", "-Bbn", self.user, self.password], check=True,
+                                  capture_output=True, text=True).stdout
+            with open(htpasswd, "w") as f:
+                f.write(line)
+            auth = "auth:\n  htpasswd:\n    realm: berth-test\n    path: %s\n" % htpasswd
+        cfg = os.path.join(self.tmp, "config.yml")
+        with open(cfg, "w") as f:
+            f.write("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s/data\n"
+                    "http:\n  addr: %s\nlog:\n  level: error\n%s" % (self.tmp, self.host, auth))
+        self.log = open(os.path.join(self.tmp, "registry.log"), "ab")
+        self.proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=self.log, stderr=self.log)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen("http://%s/v2/" % self.host, timeout=1)
+                return self
+            except urllib.error.HTTPError:
+                return self  # 401: up, and asking for auth
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("docker-registry did not start")
+
+    def push(self, archive, name):
+        """Push a test archive as NAME:TAG; returns the pushed manifest digest."""
+        args = ["skopeo", "copy", "-q", "--dest-tls-verify=false"]
+        if self.user:
+            args += ["--dest-creds", "%s:%s" % (self.user, self.password)]
+        digest_file = os.path.join(self.tmp, "digest")
+        args += ["--digestfile", digest_file, "oci-archive:" + os.path.join(IMAGES, archive),
+                 "docker://%s/%s" % (self.host, name)]
+        subprocess.run(args, check=True, timeout=120)
+        with open(digest_file) as f:
+            return f.read().strip()
+
+    def blob_files(self):
+        root = os.path.join(self.tmp, "data/docker/registry/v2/blobs/sha256")
+        out = []
+        for dirpath, _, files in os.walk(root):
+            out += [os.path.join(dirpath, f) for f in files if f == "data"]
+        return out
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)

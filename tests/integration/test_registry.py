@@ -1,0 +1,145 @@
+"""test_registry.py: tasks whose images come from a registry: Debian's
+docker-registry on loopback, images pushed with skopeo, pulled by berthd
+at task start through the ECS API.  Asserts what the user sees: the
+task's status, stopCode and stoppedReason, the container's imageDigest,
+what the container printed, and that a failed pull leaves nothing
+behind in the store."""
+import base64
+import json
+import os
+import unittest
+
+from harness import Berthd, BerthTestCase, busybox_def, wait_stopped
+from registry import Registry
+
+
+class RegistryTestCase(BerthTestCase):
+    load_images = ()
+    auth = None  # (user, password) for an htpasswd registry
+
+    def setUp(self):
+        if os.geteuid() != 0:
+            self.skipTest("integration tests run as root")
+        self.reg = Registry(*(self.auth or (None, None))).start()
+        self.addCleanup(self.reg.cleanup)
+        self.digest = self.reg.push("busybox-oci.tar", "busybox:1")
+        self.reg_args = ["--image-pull", "default"]
+        self.configure()
+        self.d = Berthd(self.id().split(".")[-1][:20])
+        self.d.extra_args = self.reg_args
+        self.d.start()
+        self.ecs = self.d.client("ecs")
+
+    def configure(self):
+        pass
+
+    def image(self, name="busybox:1"):
+        return "%s/%s" % (self.reg.host, name)
+
+    def run_one(self, family, command, **container):
+        self.register(busybox_def(family, command, **container))
+        arn = self.run_task(family)[0]["taskArn"]
+        return wait_stopped(self.ecs, [arn], 90)[0]
+
+    def assert_pull_failed(self, t, *words):
+        self.assertEqual(t["stopCode"], "TaskFailedToStart", t.get("stoppedReason"))
+        self.assertTrue(t["stoppedReason"].startswith("CannotPullContainerError:"), t["stoppedReason"])
+        for w in words:
+            self.assertIn(w, t["stoppedReason"])
+        partial = os.path.join(self.d.state_dir, "images/partial")
+        self.assertEqual(os.listdir(partial) if os.path.isdir(partial) else [], [],
+                         "a failed pull left a partial blob")
+
+
+class Pull(RegistryTestCase):
+    def test_task_runs_from_registry_with_its_digest(self):
+        t = self.run_one("pulled", ["sh", "-c", "echo pulled and running"], image=self.image())
+        self.assertEqual(t["stopCode"], "EssentialContainerExited", t.get("stoppedReason"))
+        c = t["containers"][0]
+        self.assertEqual(c["exitCode"], 0)
+        self.assertEqual(c["imageDigest"], self.digest)
+        self.assertLessEqual(t["pullStartedAt"], t["pullStoppedAt"])
+        self.assertIn("pulled and running", self.d.output(t["taskArn"].split("/")[-1], "app"))
+
+    def test_image_cmd_from_registry_config(self):
+        t = self.run_one("imgcmd", None, image=self.image())
+        self.assertEqual(t["containers"][0]["exitCode"], 0)
+        self.assertIn("hello from busybox", self.d.output(t["taskArn"].split("/")[-1], "app"))
+
+    def test_pull_by_digest(self):
+        ref = "%s/busybox@%s" % (self.reg.host, self.digest)
+        t = self.run_one("bydigest", ["true"], image=ref)
+        self.assertEqual(t["containers"][0]["exitCode"], 0, t.get("stoppedReason"))
+        self.assertEqual(t["containers"][0]["imageDigest"], self.digest)
+
+    def test_layers_with_whiteouts(self):
+        self.reg.push("layered-oci.tar", "layered:1")
+        t = self.run_one("layered", ["sh", "-c", "test ! -e /etc/motd && test ! -e /data/old.txt "
+                                     "&& cat /data/new.txt"], image=self.image("layered:1"))
+        self.assertEqual(t["containers"][0]["exitCode"], 0, t.get("stoppedReason"))
+        self.assertIn("new", self.d.output(t["taskArn"].split("/")[-1], "app"))
+
+    def test_unknown_tag(self):
+        t = self.run_one("notag", ["true"], image=self.image("busybox:nosuchtag"))
+        self.assert_pull_failed(t, "not found", "busybox:nosuchtag")
+
+    def test_tampered_blob_fails_and_keeps_nothing(self):
+        self.reg.push("layered-oci.tar", "tampered:1")
+        big = max(self.reg.blob_files(), key=os.path.getsize)
+        with open(big, "r+b") as f:  # same size, other bytes
+            f.seek(100)
+            b = f.read(1)
+            f.seek(100)
+            f.write(bytes([b[0] ^ 0xFF]))
+        t = self.run_one("tampered", ["true"], image=self.image("tampered:1"))
+        self.assert_pull_failed(t, "digest mismatch")
+        digest = "sha256:" + os.path.basename(os.path.dirname(big))
+        blob = os.path.join(self.d.state_dir, "images/blobs/sha256", digest[7:])
+        self.assertFalse(os.path.exists(blob), "a tampered blob was kept")
+
+    def test_registry_down_falls_back_to_the_local_copy(self):
+        first = self.run_one("cached", ["true"], image=self.image())
+        self.assertEqual(first["containers"][0]["exitCode"], 0, first.get("stoppedReason"))
+        self.reg.stop()
+        t = self.run_one("cached2", ["sh", "-c", "echo from cache"], image=self.image())
+        self.assertEqual(t["containers"][0]["exitCode"], 0, t.get("stoppedReason"))
+        self.assertEqual(t["containers"][0]["imageDigest"], self.digest)
+
+    def test_registry_down_without_a_copy(self):
+        self.reg.stop()
+        t = self.run_one("down", ["true"], image=self.image())
+        self.assert_pull_failed(t, self.reg.host)
+
+
+class BasicAuth(RegistryTestCase):
+    auth = ("berth", "s3cret")
+
+    def configure(self):
+        good = base64.b64encode(b"berth:s3cret").decode()
+        bad = base64.b64encode(b"berth:wrong").decode()
+        self.auth_file = os.path.join(self.reg.tmp, "auth.json")
+        with open(self.auth_file, "w") as f:
+            json.dump({"auths": {self.reg.host: {"auth": good},
+                                 "arn:aws:secretsmanager:us-east-1:000000000000:secret:bad": {"auth": bad}}}, f)
+        self.reg_args += ["--registry-auth", self.auth_file]
+
+    def test_credentials_from_the_auth_file(self):
+        t = self.run_one("authed", ["true"], image=self.image())
+        self.assertEqual(t["containers"][0]["exitCode"], 0, t.get("stoppedReason"))
+        self.assertEqual(t["containers"][0]["imageDigest"], self.digest)
+
+    def test_wrong_repository_credentials(self):
+        creds = {"credentialsParameter": "arn:aws:secretsmanager:us-east-1:000000000000:secret:bad"}
+        t = self.run_one("badauth", ["true"], image=self.image(), repositoryCredentials=creds)
+        self.assert_pull_failed(t, "pull access denied")
+
+    def test_missing_repository_credentials(self):
+        creds = {"credentialsParameter": "arn:aws:secretsmanager:us-east-1:000000000000:secret:none"}
+        t = self.run_one("noauth", ["true"], image=self.image(), repositoryCredentials=creds)
+        self.assertEqual(t["stopCode"], "TaskFailedToStart")
+        self.assertTrue(t["stoppedReason"].startswith("ResourceInitializationError: unable to pull "
+                                                      "secrets or registry auth"), t["stoppedReason"])
+
+
+if __name__ == "__main__":
+    unittest.main()
