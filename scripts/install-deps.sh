@@ -7,7 +7,7 @@ PKGS=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libcjson-dev libcgroup-dev
   libmicrohttpd-dev libcurl4-openssl-dev libarchive-dev libssl-dev libsqlite3-dev
-  libcmocka-dev libnftables-dev
+  libcmocka-dev libnftables-dev zlib1g-dev
   busybox-static awscli python3-boto3 skopeo umoci crun docker-registry apache2-utils
   jq curl iproute2 nftables e2fsprogs util-linux
 )

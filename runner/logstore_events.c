@@ -1,0 +1,371 @@
+/* logstore_events.c: the events file of a log stream: its record format,
+ * the writer (batched appends, fsync on demand, torn-tail repair) and the
+ * readers (forward, buffered; backward, record by record).
+ *
+ * A record is a 28-byte header { magic "BLG1", u32 len, i64 timestamp,
+ * i64 ingestion time, u32 crc32 of len, times and message }, the message,
+ * and a u32 trailer holding the record's total size, so that a reader can
+ * walk back from the end.  Integers are little-endian.  A record that is
+ * short or fails its check ends the valid data: it is a batch still being
+ * written, or the torn tail of a writer that died, which the next writer
+ * cuts off (under the file's flock, which every append holds). */
+#include "logstore_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "common/cleanup.h"
+#include "common/ids.h"
+
+#define REC_MAGIC 0x31474c42u /* "BLG1" */
+#define REC_HDR 28
+#define REC_TRAILER 4
+#define REC_OVERHEAD (REC_HDR + REC_TRAILER)
+#define READ_CHUNK (1u << 20)
+
+struct logstore_writer {
+	int fd;
+	char path[1200];
+	uint64_t dirty;
+	int64_t last_sync_ns;
+	unsigned char *buf;
+	size_t cap;
+};
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void put64(unsigned char *p, int64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static int64_t get64(const unsigned char *p)
+{
+	int64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static uint32_t rec_crc(const unsigned char *hdr, const char *msg, size_t len)
+{
+	uLong c = crc32(0L, Z_NULL, 0);
+	c = crc32(c, hdr + 4, 20); /* len, ts, ingest */
+	c = crc32_z(c, (const Bytef *)msg, len);
+	return (uint32_t)c;
+}
+
+/* Encode one record at p (REC_OVERHEAD + len bytes). */
+static void rec_encode(unsigned char *p, int64_t ts, int64_t ingest, const char *msg, size_t len)
+{
+	put32(p, REC_MAGIC);
+	put32(p + 4, (uint32_t)len);
+	put64(p + 8, ts);
+	put64(p + 16, ingest);
+	memcpy(p + REC_HDR, msg, len);
+	put32(p + 24, rec_crc(p, msg, len));
+	put32(p + REC_HDR + len, (uint32_t)(REC_OVERHEAD + len));
+}
+
+/* Decode the record at p with `avail` bytes: 1 valid (ev filled but for
+ * offsets), 0 not all there (*need = bytes needed, 0 if unknown), -1 bad. */
+static int rec_decode(const unsigned char *p, size_t avail, struct logstore_event *ev, size_t *need)
+{
+	uint32_t len;
+
+	*need = REC_HDR;
+	if (avail < REC_HDR)
+		return 0;
+	len = get32(p + 4);
+	if (get32(p) != REC_MAGIC || len == 0 || len > LOGSTORE_MSG_MAX)
+		return -1;
+	*need = REC_OVERHEAD + len;
+	if (avail < *need)
+		return 0;
+	if (get32(p + REC_HDR + len) != REC_OVERHEAD + len ||
+	    rec_crc(p, (const char *)p + REC_HDR, len) != get32(p + 24))
+		return -1;
+	ev->ts = get64(p + 8);
+	ev->ingest = get64(p + 16);
+	ev->msg = (const char *)p + REC_HDR;
+	ev->len = len;
+	return 1;
+}
+
+static ssize_t pread_full(int fd, void *buf, size_t n, uint64_t off)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = pread(fd, (char *)buf + got, n - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* Walk valid records forward from `from`.  cb may be NULL (just find the
+ * valid end).  Returns 0, 1 when cb stopped, -1 on error. */
+static int scan_forward(int fd, uint64_t from, logstore_event_cb cb, void *arg, uint64_t *end,
+                        struct berth_err *err)
+{
+	cleanup_free unsigned char *buf = NULL;
+	size_t cap = READ_CHUNK, blen = 0;
+	uint64_t boff = from, off = from;
+	int rc = 0;
+
+	buf = malloc(cap);
+	if (buf == NULL)
+		return berth_err_set(err, ENOMEM, "read log events");
+	for (;;) {
+		struct logstore_event ev;
+		size_t need = 0, at = (size_t)(off - boff);
+		int d = rec_decode(buf + at, blen - at, &ev, &need);
+		if (d < 0)
+			break;
+		if (d == 0) {
+			ssize_t r;
+			if (need > cap) {
+				unsigned char *nb = realloc(buf, need);
+				if (nb == NULL)
+					return berth_err_set(err, ENOMEM, "read log events");
+				buf = nb, cap = need;
+			}
+			if (at == 0 && blen >= need)
+				break;
+			r = pread_full(fd, buf, cap, off);
+			if (r < 0)
+				return berth_err_errno(err, "read log events");
+			boff = off, blen = (size_t)r;
+			if (blen < need)
+				break; /* the end, or a batch being written */
+			continue;
+		}
+		ev.off = off;
+		ev.next = off + need;
+		off = ev.next;
+		if (cb && (rc = cb(arg, &ev)) != 0)
+			break;
+	}
+	if (end)
+		*end = off;
+	return rc;
+}
+
+static int open_events(struct logstore *ls, const char *group, const char *stream, int flags,
+                       char *path, size_t size, struct berth_err *err)
+{
+	int fd;
+
+	if (logstore_events_path(ls, group, stream, path, size, err) < 0)
+		return -1;
+	fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return berth_err_errno(err, "open %s", path);
+	return fd;
+}
+
+/* Is the record ending at `end` whole and valid? */
+static bool tail_valid(int fd, uint64_t end)
+{
+	unsigned char t[REC_TRAILER];
+	cleanup_free unsigned char *rec = NULL;
+	struct logstore_event ev;
+	uint32_t total;
+	size_t need;
+
+	if (end < REC_OVERHEAD || pread_full(fd, t, sizeof(t), end - REC_TRAILER) != REC_TRAILER)
+		return false;
+	total = get32(t);
+	if (total <= REC_OVERHEAD || total > REC_OVERHEAD + LOGSTORE_MSG_MAX || total > end)
+		return false;
+	rec = malloc(total);
+	if (rec == NULL || pread_full(fd, rec, total, end - total) != (ssize_t)total)
+		return false;
+	return rec_decode(rec, total, &ev, &need) == 1 && need == total;
+}
+
+struct logstore_writer *logstore_writer_open(struct logstore *ls, const char *group,
+                                             const char *stream, struct berth_err *err)
+{
+	struct logstore_writer *w = calloc(1, sizeof(*w));
+	struct stat st;
+	uint64_t valid = 0;
+
+	if (w == NULL) {
+		berth_err_set(err, ENOMEM, "log writer");
+		return NULL;
+	}
+	w->fd = open_events(ls, group, stream, O_RDWR | O_APPEND, w->path, sizeof(w->path), err);
+	if (w->fd < 0) {
+		free(w);
+		return NULL;
+	}
+	w->last_sync_ns = time_mono_ns();
+	/* Cut off a torn tail (a writer died in the middle of a batch). */
+	flock(w->fd, LOCK_EX);
+	if (fstat(w->fd, &st) == 0 && st.st_size > 0 && !tail_valid(w->fd, (uint64_t)st.st_size) &&
+	    scan_forward(w->fd, 0, NULL, NULL, &valid, err) >= 0 && valid < (uint64_t)st.st_size) {
+		if (ftruncate(w->fd, (off_t)valid) == 0)
+			fsync(w->fd);
+	}
+	flock(w->fd, LOCK_UN);
+	return w;
+}
+
+int logstore_writer_append(struct logstore_writer *w, const struct logstore_rec *recs, size_t n,
+                           int64_t ingest_ms, struct berth_err *err)
+{
+	size_t total = 0, o = 0;
+	struct stat st;
+	const unsigned char *p;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].len == 0 || recs[i].len > LOGSTORE_MSG_MAX)
+			return berth_err_set(err, EINVAL, "log event of %zu bytes", recs[i].len);
+		total += REC_OVERHEAD + recs[i].len;
+	}
+	if (total == 0)
+		return 0;
+	if (total > w->cap) {
+		unsigned char *nb = realloc(w->buf, total);
+		if (nb == NULL)
+			return berth_err_set(err, ENOMEM, "log batch");
+		w->buf = nb, w->cap = total;
+	}
+	for (size_t i = 0; i < n; i++) {
+		rec_encode(w->buf + o, recs[i].ts, ingest_ms, recs[i].msg, recs[i].len);
+		o += REC_OVERHEAD + recs[i].len;
+	}
+	flock(w->fd, LOCK_EX);
+	if (fstat(w->fd, &st) < 0) {
+		rc = berth_err_errno(err, "stat %s", w->path);
+		goto out;
+	}
+	for (p = w->buf; o > 0;) {
+		ssize_t r = write(w->fd, p, o);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = berth_err_errno(err, "append to %s", w->path);
+			/* Never leave half a batch behind. */
+			if (ftruncate(w->fd, st.st_size) < 0)
+				rc = berth_err_errno(err, "append to %s, then truncate", w->path);
+			goto out;
+		}
+		p += r, o -= (size_t)r;
+	}
+	w->dirty += total;
+out:
+	flock(w->fd, LOCK_UN);
+	return rc;
+}
+
+int logstore_writer_sync(struct logstore_writer *w, struct berth_err *err)
+{
+	if (w->dirty == 0)
+		return 0;
+	if (fdatasync(w->fd) < 0)
+		return berth_err_errno(err, "fsync %s", w->path);
+	w->dirty = 0;
+	w->last_sync_ns = time_mono_ns();
+	return 0;
+}
+
+uint64_t logstore_writer_dirty(const struct logstore_writer *w, int64_t *last_sync_ns)
+{
+	if (last_sync_ns)
+		*last_sync_ns = w->last_sync_ns;
+	return w->dirty;
+}
+
+void logstore_writer_close(struct logstore_writer *w)
+{
+	struct berth_err ignored = {0};
+
+	if (w == NULL)
+		return;
+	logstore_writer_sync(w, &ignored);
+	close(w->fd);
+	free(w->buf);
+	free(w);
+}
+
+int logstore_read_forward(struct logstore *ls, const char *group, const char *stream, uint64_t from,
+                          logstore_event_cb cb, void *arg, uint64_t *end, struct berth_err *err)
+{
+	char path[1200];
+	cleanup_close int fd = open_events(ls, group, stream, O_RDONLY, path, sizeof(path), err);
+
+	if (fd < 0)
+		return -1;
+	return scan_forward(fd, from, cb, arg, end, err) < 0 ? -1 : 0;
+}
+
+int logstore_read_backward(struct logstore *ls, const char *group, const char *stream,
+                           uint64_t before, logstore_event_cb cb, void *arg, struct berth_err *err)
+{
+	char path[1200];
+	cleanup_close int fd = open_events(ls, group, stream, O_RDONLY, path, sizeof(path), err);
+	cleanup_free unsigned char *rec = NULL;
+	struct stat st;
+	uint64_t pos;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		return berth_err_errno(err, "stat %s", path);
+	pos = before < (uint64_t)st.st_size ? before : (uint64_t)st.st_size;
+	/* The end may be a batch still being written: start at the valid end. */
+	if (pos == (uint64_t)st.st_size && pos > 0 && !tail_valid(fd, pos) &&
+	    scan_forward(fd, 0, NULL, NULL, &pos, err) < 0)
+		return -1;
+	rec = malloc(REC_OVERHEAD + LOGSTORE_MSG_MAX);
+	if (rec == NULL)
+		return berth_err_set(err, ENOMEM, "read log events");
+	while (pos >= REC_OVERHEAD) {
+		struct logstore_event ev;
+		unsigned char t[REC_TRAILER];
+		uint32_t total;
+		size_t need;
+		int rc;
+
+		if (pread_full(fd, t, sizeof(t), pos - REC_TRAILER) != REC_TRAILER)
+			return berth_err_errno(err, "read %s", path);
+		total = get32(t);
+		if (total <= REC_OVERHEAD || total > REC_OVERHEAD + LOGSTORE_MSG_MAX ||
+		    total > pos || pread_full(fd, rec, total, pos - total) != (ssize_t)total ||
+		    rec_decode(rec, total, &ev, &need) != 1 || need != total)
+			break; /* not a record boundary: corrupt, stop here */
+		ev.off = pos - total;
+		ev.next = pos;
+		pos = ev.off;
+		rc = cb(arg, &ev);
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			break;
+	}
+	return 0;
+}
