@@ -1,6 +1,8 @@
 /* json.c: strict parsing and typed access over cJSON (see json.h). */
 #include "json.h"
 
+#include <stdbool.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -23,11 +25,37 @@ static bool has_duplicate_members(const cJSON *node)
 	return false;
 }
 
+/* RFC 8259: no byte below 0x20 inside a string, no NUL anywhere (cJSON
+ * would cut the string there, so "1\0GB" would read as "1"). */
+static bool raw_control_at(const char *buf, size_t len, size_t *at)
+{
+	bool in_string = false;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c == 0 || (in_string && c < 0x20)) {
+			*at = i;
+			return true;
+		}
+		if (in_string && c == '\\')
+			i++;
+		else if (c == '"')
+			in_string = !in_string;
+	}
+	return false;
+}
+
 cJSON *json_parse_strict(const char *buf, size_t len, struct berth_err *err)
 {
 	const char *end = NULL;
-	cJSON *json = cJSON_ParseWithLengthOpts(buf, len, &end, false);
+	cJSON *json;
+	size_t at;
 
+	if (raw_control_at(buf, len, &at)) {
+		berth_err_set(err, 0, "malformed JSON: unescaped control character at byte %zu", at);
+		return NULL;
+	}
+	json = cJSON_ParseWithLengthOpts(buf, len, &end, false);
 	if (json == NULL) {
 		berth_err_set(err, 0, "malformed JSON near byte %zu",
 			      end ? (size_t)(end - buf) : (size_t)0);

@@ -79,7 +79,7 @@ static int take_inventory(struct image_store *s, struct inventory *inv, struct b
 			struct held *h;
 			if (strlen(e->d_name) != 64)
 				continue;
-			snprintf(digest, sizeof(digest), "sha256:%s", e->d_name);
+			snprintf(digest, sizeof(digest), "sha256:%.64s", e->d_name);
 			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
 			if ((h = held_find(inv, digest, true)) == NULL)
 				return berth_err_set(err, ENOMEM, "image inventory");
