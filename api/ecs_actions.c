@@ -21,5 +21,8 @@ const struct api_action ecs_actions[] = {
 
 const struct api_action berth_actions[] = {
 	{ "LoadImage", berth_load_image },
+	{ "PullImage", berth_pull_image },
+	{ "ListImages", berth_list_images },
+	{ "PruneImages", berth_prune_images },
 	{ NULL, NULL },
 };

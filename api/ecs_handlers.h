@@ -21,5 +21,8 @@ ECS_HANDLER(ecs_stop_task);
 ECS_HANDLER(ecs_describe_tasks);
 ECS_HANDLER(ecs_list_tasks);
 ECS_HANDLER(berth_load_image);
+ECS_HANDLER(berth_pull_image);
+ECS_HANDLER(berth_list_images);
+ECS_HANDLER(berth_prune_images);
 
 #endif

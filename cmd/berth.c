@@ -1,6 +1,7 @@
 /* berth.c: the small command-line client of a local berthd.  It talks
  * to the daemon over RUN_DIR/api.sock (trusted, no signature):
  *   berth [--run-dir DIR] image load ARCHIVE
+ *   berth [--run-dir DIR] image pull REF | image ls | image prune
  *   berth [--run-dir DIR] call TARGET [JSON]   (e.g. ecs.ListClusters) */
 #include <curl/curl.h>
 #include <limits.h>
@@ -71,9 +72,30 @@ static int image_load(const char *run_dir, const char *archive)
 	return call(run_dir, "Berth.LoadImage", body);
 }
 
+/* berth image pull REF | ls | prune */
+static int image_cmd(const char *run_dir, int argc, char **argv)
+{
+	char body[1200];
+
+	if (argc == 2 && strcmp(argv[0], "pull") == 0) {
+		if (strpbrk(argv[1], "\"\\")) {
+			fprintf(stderr, "berth: unsupported characters in %s\n", argv[1]);
+			return 1;
+		}
+		snprintf(body, sizeof(body), "{\"image\":\"%s\"}", argv[1]);
+		return call(run_dir, "Berth.PullImage", body);
+	}
+	if (argc == 1 && strcmp(argv[0], "ls") == 0)
+		return call(run_dir, "Berth.ListImages", "{}");
+	if (argc == 1 && strcmp(argv[0], "prune") == 0)
+		return call(run_dir, "Berth.PruneImages", "{}");
+	return -1;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: berth [--run-dir DIR] image load ARCHIVE\n"
+			"       berth [--run-dir DIR] image pull REF | image ls | image prune\n"
 			"       berth [--run-dir DIR] call ecs|logs|berth.ACTION [JSON]\n");
 	return 2;
 }
@@ -89,6 +111,11 @@ int main(int argc, char **argv)
 	}
 	if (argc - i == 3 && strcmp(argv[i], "image") == 0 && strcmp(argv[i + 1], "load") == 0)
 		return image_load(run_dir, argv[i + 2]);
+	if (argc - i >= 2 && strcmp(argv[i], "image") == 0) {
+		int rc = image_cmd(run_dir, argc - i - 1, argv + i + 1);
+		if (rc >= 0)
+			return rc;
+	}
 	if ((argc - i == 2 || argc - i == 3) && strcmp(argv[i], "call") == 0) {
 		const char *dot = strchr(argv[i + 1], '.');
 		char target[256];

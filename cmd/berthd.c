@@ -51,9 +51,10 @@ static void usage(FILE *out, const struct flag *flags)
 
 static int parse_flags(int argc, char **argv, struct berth_config *cfg)
 {
-	char pids[16], ttl[16];
+	char pids[16], ttl[16], budget[24];
 	snprintf(pids, sizeof(pids), "%u", cfg->pids_max);
 	snprintf(ttl, sizeof(ttl), "%u", cfg->stopped_task_ttl_s);
+	snprintf(budget, sizeof(budget), "%llu", cfg->image_budget_mib);
 	const struct flag flags[] = {
 		{ "state-dir", "DIR", "durable state: database, images, task data", cfg->state_dir, sizeof(cfg->state_dir) },
 		{ "run-dir", "DIR", "runtime files: sockets, monitor state", cfg->run_dir, sizeof(cfg->run_dir) },
@@ -67,6 +68,7 @@ static int parse_flags(int argc, char **argv, struct berth_config *cfg)
 		{ "registry-auth", "FILE", "registry credentials, Docker config.json format", cfg->registry_auth, sizeof(cfg->registry_auth) },
 		{ "insecure-registry", "LIST", "registries (host[:port], comma-separated) allowed over plain HTTP", cfg->insecure_registries, sizeof(cfg->insecure_registries) },
 		{ "image-pull", "POLICY", "when task starts pull: default, always, once", cfg->image_pull, sizeof(cfg->image_pull) },
+		{ "image-budget-mib", "MIB", "collect unused images past this store size (0: never)", budget, sizeof(budget) },
 		{ NULL, NULL, NULL, NULL, 0 },
 	};
 	struct option opts[24];
@@ -92,6 +94,7 @@ static int parse_flags(int argc, char **argv, struct berth_config *cfg)
 	}
 	cfg->pids_max = (unsigned)strtoul(pids, NULL, 10);
 	cfg->stopped_task_ttl_s = (unsigned)strtoul(ttl, NULL, 10);
+	cfg->image_budget_mib = strtoull(budget, NULL, 10);
 	return 0;
 }
 
@@ -152,6 +155,9 @@ static int open_modules(struct berth_daemon *d, struct berth_err *err)
 		struct image_registry_options ro = {
 			.auth_file = d->cfg.registry_auth,
 			.insecure = d->cfg.insecure_registries,
+			.budget_bytes = d->cfg.image_budget_mib << 20,
+			.in_use = runner_images_in_use,
+			.in_use_arg = d,
 		};
 		if (image_pull_policy_parse(d->cfg.image_pull, &ro.policy) < 0)
 			return berth_err_set(err, 0, "--image-pull %s: not default, always or once",

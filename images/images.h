@@ -104,7 +104,8 @@ struct image_request {
 int image_get(struct image_store *s, const struct image_request *req, struct image_info *out,
 	      struct berth_err *err);
 
-/* Pull `ref` now, whatever the policy; digest gets what it resolved to. */
+/* Pull `ref` now, whatever the policy; digest gets what it resolved to.
+ * Call it (and image_get) between image_store_hold and _release. */
 int image_pull(struct image_store *s, const struct image_request *req, char digest[72],
 	       struct berth_err *err);
 

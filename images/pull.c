@@ -45,10 +45,6 @@ void image_store_hold(struct image_store *s)
 	pthread_rwlock_rdlock(&s->gc_lock);
 }
 
-void image_store_release(struct image_store *s)
-{
-	pthread_rwlock_unlock(&s->gc_lock);
-}
 
 static bool listed_insecure(const struct image_store *s, const char *domain)
 {
@@ -234,6 +230,15 @@ static void collect_if_over_budget(struct image_store *s)
 			 res.bytes_freed);
 }
 
+/* Collection needs the write lock, so it runs where no lock is held:
+ * after the hold that covered a pull. */
+void image_store_release(struct image_store *s)
+{
+	pthread_rwlock_unlock(&s->gc_lock);
+	if (__atomic_exchange_n(&s->gc_wanted, false, __ATOMIC_RELAXED))
+		collect_if_over_budget(s);
+}
+
 int image_pull(struct image_store *s, const struct image_request *req, char digest[72],
 	       struct berth_err *err)
 {
@@ -250,8 +255,8 @@ int image_pull(struct image_store *s, const struct image_request *req, char dige
 	rc = pull_held(s, &ref, req, digest, err);
 	pthread_rwlock_unlock(&s->gc_lock);
 	flight_land(&s->flights, key, rc, digest, err);
-	if (rc == 0)
-		collect_if_over_budget(s);
+	if (rc == 0 && s->budget_bytes)
+		__atomic_store_n(&s->gc_wanted, true, __ATOMIC_RELAXED); /* see image_store_release */
 	return rc;
 }
 

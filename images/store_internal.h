@@ -20,6 +20,7 @@ struct image_store {
 	char insecure[1024];
 	enum image_pull_policy policy;
 	unsigned long long budget_bytes;
+	bool gc_wanted; /* a pull grew the store: collect at the next release */
 	char **(*in_use)(void *arg);
 	void *in_use_arg;
 };

@@ -31,6 +31,7 @@ struct berth_config {
 	char registry_auth[512];     /* --registry-auth: Docker config.json */
 	char insecure_registries[1024]; /* --insecure-registry: plain HTTP allowed */
 	char image_pull[16];         /* --image-pull default|always|once */
+	unsigned long long image_budget_mib; /* --image-budget-mib, 0: unlimited */
 	bool debug;
 };
 

@@ -26,6 +26,10 @@ void runner_free(struct runner *r);
  * never got a monitor.  Call once, after runner_new. */
 int runner_recover(struct runner *r, struct berth_err *err);
 
+/* The imageDigest of every task not STOPPED (NULL-terminated strv): the
+ * image store's in_use callback; arg is the struct berth_daemon. */
+char **runner_images_in_use(void *arg);
+
 struct run_task_request {
 	const char *cluster;       /* name, exists */
 	const cJSON *taskdef;      /* the TaskDefinition document */

@@ -14,6 +14,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "daemon.h"
+#include "images/images.h"
 #include "store.h"
 #include "task_doc.h"
 
@@ -84,14 +85,18 @@ static void start_task(struct runner *r, const char *id)
 		return runner_fail_task(r, id, "TaskFailedToStart",
 					"ResourceInitializationError: task definition is gone", NULL);
 	runner_update_task(r, id, pending_fn, NULL, &err);
+	/* Held until the task's record names its image digests. */
+	image_store_hold(r->d->images);
 	spec = spec_build(r, doc, taskdef, pull_err, sizeof(pull_err), &err);
+	if (spec)
+		runner_update_task(r, id, pulled_fn, doc, &err);
+	image_store_release(r->d->images);
 	if (pull_err[0])
 		return runner_fail_task(r, id, "TaskFailedToStart", pull_err, pull_err);
 	if (spec == NULL) {
 		snprintf(reason, sizeof(reason), "CannotStartContainerError: %s", err.msg);
 		return runner_fail_task(r, id, "TaskFailedToStart", reason, reason);
 	}
-	runner_update_task(r, id, pulled_fn, doc, &err);
 	if (desired_stopped(r, id))
 		return runner_fail_task(r, id, "UserInitiated", "Task stopped by user", NULL);
 	if (monitor_launch(r, id, spec, &fd, &err) < 0) {

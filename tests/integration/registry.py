@@ -35,7 +35,7 @@ class Registry:
         cfg = os.path.join(self.tmp, "config.yml")
         with open(cfg, "w") as f:
             f.write("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s/data\n"
-                    "http:\n  addr: %s\nlog:\n  level: error\n%s" % (self.tmp, self.host, auth))
+                    "http:\n  addr: %s\nlog:\n  level: info\n%s" % (self.tmp, self.host, auth))
         self.log = open(os.path.join(self.tmp, "registry.log"), "ab")
         self.proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=self.log, stderr=self.log)
         deadline = time.time() + 20
@@ -60,6 +60,12 @@ class Registry:
         subprocess.run(args, check=True, timeout=120)
         with open(digest_file) as f:
             return f.read().strip()
+
+    def blob_gets(self, digest):
+        """How many GETs of blob DIGEST the registry served (its access log)."""
+        self.log.flush()
+        with open(os.path.join(self.tmp, "registry.log"), errors="replace") as f:
+            return sum(1 for line in f if '"GET /v2/' in line and "/blobs/" + digest in line)
 
     def blob_files(self):
         root = os.path.join(self.tmp, "data/docker/registry/v2/blobs/sha256")

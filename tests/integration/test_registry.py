@@ -111,6 +111,46 @@ class Pull(RegistryTestCase):
         self.assert_pull_failed(t, self.reg.host)
 
 
+class SharedAndCollected(RegistryTestCase):
+    def test_concurrent_tasks_pull_once(self):
+        self.register(busybox_def("many", ["true"], image=self.image()))
+        arns = [t["taskArn"] for t in self.run_task("many", count=3)]
+        for t in wait_stopped(self.ecs, arns, 90):
+            self.assertEqual(t["containers"][0]["exitCode"], 0, t.get("stoppedReason"))
+        layers = [f for f in self.reg.blob_files() if os.path.getsize(f) > 100000]
+        self.assertTrue(layers)
+        digest = "sha256:" + os.path.basename(os.path.dirname(layers[0]))
+        self.assertEqual(self.reg.blob_gets(digest), 1, "three tasks, one layer download")
+
+    def test_prune_keeps_what_a_running_task_uses(self):
+        self.reg.push("layered-oci.tar", "layered:1")
+        pulled = json.loads(self.d.berth("image", "pull", self.image("layered:1")).stdout)
+        self.assertTrue(pulled["imageDigest"].startswith("sha256:"))
+        self.register(busybox_def("keeper", ["sleep", "300"], image=self.image()))
+        arn = self.run_task("keeper")[0]["taskArn"]
+        from harness import wait_status
+        wait_status(self.ecs, [arn], "RUNNING", 60)
+        pruned = json.loads(self.d.berth("image", "prune").stdout)
+        self.assertEqual(pruned["imagesRemoved"], 1)  # layered: no task uses it
+        self.assertGreater(pruned["layersRemoved"], 0)
+        names = [i["name"] for i in json.loads(self.d.berth("image", "ls").stdout)["images"]]
+        self.assertEqual(names, ["%s/busybox:1" % self.reg.host])
+        out = self.d.berth("call", "ecs.DescribeTasks", json.dumps({"tasks": [arn]}))
+        self.assertIn("RUNNING", out.stdout)
+        self.reg.stop()  # the running task's layers must still be on disk
+        self.register(busybox_def("bydigest", ["sh", "-c", "echo still here"],
+                                  image="%s/busybox@%s" % (self.reg.host, self.digest)))
+        t = wait_stopped(self.ecs, [self.run_task("bydigest")[0]["taskArn"]], 60)[0]
+        self.assertEqual(t["containers"][0]["exitCode"], 0, t.get("stoppedReason"))
+        self.ecs.stop_task(task=arn)
+        wait_stopped(self.ecs, [arn], 30)
+        pruned = json.loads(self.d.berth("image", "prune").stdout)
+        self.assertEqual(pruned["imagesRemoved"], 1)
+        self.assertGreater(pruned["layersRemoved"], 0)
+        layers = os.path.join(self.d.state_dir, "images/layers")
+        self.assertEqual(os.listdir(layers), [])
+
+
 class BasicAuth(RegistryTestCase):
     auth = ("berth", "s3cret")
 
