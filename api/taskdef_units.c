@@ -59,12 +59,14 @@ static int parse_scaled(const char *s, const char *suffix, long *scaled, bool *h
 	return 0;
 }
 
-/* value * mult, which must be a positive whole number. */
+/* value * mult, which must be a positive whole number that itself
+ * parses again (at most UNITS_MAX_INT_DIGITS digits), so that a
+ * normalized definition validates as it was stored. */
 static int whole(long scaled, bool had_suffix, long mult, long *out)
 {
 	long v = scaled * (had_suffix ? mult : 1);
 
-	if (v % UNITS_SCALE != 0 || v == 0)
+	if (v % UNITS_SCALE != 0 || v == 0 || v / UNITS_SCALE > 9999999L)
 		return -1;
 	*out = v / UNITS_SCALE;
 	return 0;
