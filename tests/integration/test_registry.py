@@ -126,7 +126,8 @@ class SharedAndCollected(RegistryTestCase):
         self.reg.push("layered-oci.tar", "layered:1")
         pulled = json.loads(self.d.berth("image", "pull", self.image("layered:1")).stdout)
         self.assertTrue(pulled["imageDigest"].startswith("sha256:"))
-        self.register(busybox_def("keeper", ["sleep", "300"], image=self.image()))
+        self.register(busybox_def("keeper", ["sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait"],
+                                  image=self.image()))
         arn = self.run_task("keeper")[0]["taskArn"]
         from harness import wait_status
         wait_status(self.ecs, [arn], "RUNNING", 60)
@@ -143,7 +144,7 @@ class SharedAndCollected(RegistryTestCase):
         t = wait_stopped(self.ecs, [self.run_task("bydigest")[0]["taskArn"]], 60)[0]
         self.assertEqual(t["containers"][0]["exitCode"], 0, t.get("stoppedReason"))
         self.ecs.stop_task(task=arn)
-        wait_stopped(self.ecs, [arn], 30)
+        wait_stopped(self.ecs, [arn], 60)
         pruned = json.loads(self.d.berth("image", "prune").stdout)
         self.assertEqual(pruned["imagesRemoved"], 1)
         self.assertGreater(pruned["layersRemoved"], 0)
