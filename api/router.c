@@ -28,9 +28,7 @@ struct service {
 
 static const struct service services[] = {
 	{ "AmazonEC2ContainerServiceV20141113", "ecs", ecs_actions },
-#ifdef BERTH_HAVE_LOGS
 	{ "Logs_20140328", "logs", logs_actions },
-#endif
 	{ "Berth", NULL, berth_actions },
 };
 

@@ -26,6 +26,7 @@
 #include "isolation/storage.h"
 #include "runner/arn.h"
 #include "runner/daemon.h"
+#include "runner/logstore.h"
 #include "runner/runner.h"
 #include "runner/store.h"
 
@@ -164,6 +165,9 @@ static int open_modules(struct berth_daemon *d, struct berth_err *err)
 					     d->cfg.image_pull);
 		image_store_configure(d->images, &ro);
 	}
+	d->logs = logstore_open(d->cfg.state_dir, err);
+	if (d->logs == NULL)
+		return berth_err_wrap(err, "open log store");
 	snprintf(path, sizeof(path), "%s/credentials", d->cfg.state_dir);
 	d->creds = credentials_load_or_create(path, err);
 	if (d->creds == NULL)
@@ -192,6 +196,7 @@ static void close_modules(struct berth_daemon *d)
 	cgroup_host_free(d->cgroups);
 	storage_host_free(d->storage);
 	credentials_free(d->creds);
+	logstore_close(d->logs);
 	image_store_close(d->images);
 	store_close(d->store);
 }

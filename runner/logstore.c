@@ -359,6 +359,22 @@ int logstore_stream_create(struct logstore *ls, const char *group, const char *s
 	return create_dir_atomic(parent, sdir, "stream.json", meta, false, "log stream", err);
 }
 
+int logstore_stream_delete(struct logstore *ls, const char *group, const char *stream,
+                           struct berth_err *err)
+{
+	char gdir[1024], sdir[1024], gone[1100], rnd[17];
+
+	if (group_dir(ls, group, gdir, sizeof(gdir), err) < 0 || group_exists(gdir, err) < 0 ||
+	    stream_dir(ls, group, stream, sdir, sizeof(sdir), err) < 0 ||
+	    id_random_hex(rnd, 16, err) < 0)
+		return -1;
+	snprintf(gone, sizeof(gone), "%s/.deleted-%s", ls->root, rnd);
+	if (rename(sdir, gone) < 0)
+		return errno == ENOENT ? not_found(err, "log stream")
+		                       : berth_err_errno(err, "rename %s", sdir);
+	return fs_rm_rf(gone, err);
+}
+
 int logstore_events_path(struct logstore *ls, const char *group, const char *stream, char *path,
                          size_t size, struct berth_err *err)
 {

@@ -74,6 +74,10 @@ int logstore_stream_create(struct logstore *ls, const char *group, const char *s
                            int64_t now_ms, struct berth_err *err);
 int logstore_stream_get(struct logstore *ls, const char *group, const char *stream,
                         struct logstore_stream_info *out, struct berth_err *err);
+/* Remove a stream and its events (ENOENT when missing).  A writer that
+ * still holds it open keeps appending to the removed file. */
+int logstore_stream_delete(struct logstore *ls, const char *group, const char *stream,
+                           struct berth_err *err);
 /* All stream names of a group, sorted bytewise (as logstore_group_list). */
 int logstore_stream_list(struct logstore *ls, const char *group, char ***names,
                          struct berth_err *err);
