@@ -272,12 +272,31 @@ static int rule_health(struct td_ctx *c, cJSON *cd, const char *path)
 
 static const char *const fargate_log_drivers[] = { "awslogs", "splunk", "awsfirelens", NULL };
 
+/* Fargate refuses an awslogs configuration without a group or a stream
+ * prefix at registration. */
+static int awslogs_required_options(struct td_ctx *c, cJSON *cd, const char *path)
+{
+	static const char *const required[] = { "awslogs-group", "awslogs-stream-prefix" };
+	const cJSON *lc = cJSON_GetObjectItemCaseSensitive(cd, "logConfiguration");
+	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(lc, "options");
+
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		const char *v = td_str(opts, required[i]);
+		if (v == NULL || *v == '\0')
+			return td_fail(c, "%s.logConfiguration: Log driver awslogs option '%s' should "
+				       "not be null or empty.", path, required[i]);
+	}
+	return 0;
+}
+
 static int rule_fargate_logs(struct td_ctx *c, cJSON *cd, const char *path)
 {
 	const char *drv = td_str(cJSON_GetObjectItemCaseSensitive(cd, "logConfiguration"), "logDriver");
 
 	if (drv == NULL)
 		return 0;
+	if (strcmp(drv, "awslogs") == 0)
+		return awslogs_required_options(c, cd, path);
 	for (const char *const *d = fargate_log_drivers; *d; d++)
 		if (strcmp(*d, drv) == 0)
 			return 0;

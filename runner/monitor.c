@@ -143,9 +143,7 @@ static void run_loop(struct monitor *m)
 		}
 		for (int i = 0; i < n && !m->done; i++)
 			dispatch(m, &evs[i]);
-		for (size_t i = 0; i < m->n_ctrs; i++)
-			if (m->ctrs[i].sink)
-				output_sink_tick(m->ctrs[i].sink);
+		monitor_output_tick(m);
 	}
 }
 

@@ -1,7 +1,8 @@
 /* monitor_internal.h: the monitor's own structures, shared by its files
  * (monitor.c: start/stop and the event loop; monitor_spec.c: reading
  * spec.json; monitor_state.c: the Task snapshot, state.json and the
- * berthd clients; monitor_output.c: container output).  Not for use
+ * berthd clients; monitor_output.c: container output, through the
+ * awslogs shipper of awslogs.c where configured).  Not for use
  * outside the monitor. */
 #ifndef BERTH_RUNNER_MONITOR_INTERNAL_H
 #define BERTH_RUNNER_MONITOR_INTERNAL_H
@@ -51,6 +52,7 @@ struct mon_container {
 	char reason[1024];
 	char runtime_id[64];
 	struct output_sink *sink;
+	bool output_paused; /* pipes out of epoll while the sink is stalled */
 };
 
 struct monitor {
@@ -111,6 +113,8 @@ struct output_sink *output_sink_open(struct monitor *m, struct mon_container *c,
 /* `stream` 0 = stdout, 1 = stderr. */
 void output_sink_write(struct output_sink *s, int stream, const char *buf, size_t n);
 void output_sink_tick(struct output_sink *s);
+/* True while the sink cannot take more and the pipes must rest. */
+bool output_sink_stalled(const struct output_sink *s);
 void output_sink_close(struct output_sink *s);
 
 #endif

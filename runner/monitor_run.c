@@ -59,6 +59,27 @@ static int watch_fd(struct monitor *m, int fd, uint32_t kind, uint32_t idx)
 	return epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* The container's stdout and stderr.  A container shipped to awslogs
+ * writes both into one pipe: CloudWatch events do not say which stream
+ * a line came from, and one pipe keeps the lines in the order they were
+ * written.  Otherwise each has its own. */
+static int open_output_pipes(struct mon_container *c, int *out_w, int *err_w)
+{
+	int out_p[2], err_p[2];
+
+	if (pipe2(out_p, O_CLOEXEC) < 0)
+		return -1;
+	c->out_fd = out_p[0], *out_w = out_p[1];
+	if (c->log_config) {
+		*err_w = fcntl(out_p[1], F_DUPFD_CLOEXEC, 0);
+		return *err_w < 0 ? -1 : 0;
+	}
+	if (pipe2(err_p, O_CLOEXEC) < 0)
+		return -1;
+	c->err_fd = err_p[0], *err_w = err_p[1];
+	return 0;
+}
+
 static int make_dirs(struct monitor *m, struct mon_container *c, char **upper, char **work,
 		     char **rootfs, struct berth_err *err)
 {
@@ -81,7 +102,6 @@ static int start_container(struct monitor *m, size_t idx, struct berth_err *err)
 	cleanup_free char *upper = NULL, *work = NULL, *rootfs = NULL;
 	cleanup_free char *hosts = NULL, *hostname = NULL, *resolv = NULL;
 	cleanup_close int out_w = -1, err_w = -1, cg_fd = -1;
-	int out_p[2], err_p[2];
 	struct attach_ctx actx = { m, c };
 	struct container_proc proc;
 	struct cgroup_container_limits lim = { c->cpu, c->memory, c->memory_reservation };
@@ -92,13 +112,8 @@ static int start_container(struct monitor *m, size_t idx, struct berth_err *err)
 	    asprintf(&hostname, "%s/etc/hostname", m->run_dir) < 0 ||
 	    asprintf(&resolv, "%s/etc/resolv.conf", m->run_dir) < 0)
 		return berth_err_set(err, ENOMEM, "etc paths");
-	c->sink = output_sink_open(m, c, err);
-	if (c->sink == NULL)
-		return -1;
-	if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0)
+	if (open_output_pipes(c, &out_w, &err_w) < 0)
 		return berth_err_errno(err, "create output pipes");
-	c->out_fd = out_p[0], out_w = out_p[1];
-	c->err_fd = err_p[0], err_w = err_p[1];
 	if (m->cgroups) {
 		if (cgroup_container_create(m->cgroups, m->task_id, c->name, &lim, err) < 0)
 			return -1;
@@ -143,7 +158,8 @@ static int start_container(struct monitor *m, size_t idx, struct berth_err *err)
 	c->state = CTR_RUNNING;
 	runtime_id(m, c);
 	watch_fd(m, c->out_fd, MON_EV_STDOUT, (uint32_t)idx);
-	watch_fd(m, c->err_fd, MON_EV_STDERR, (uint32_t)idx);
+	if (c->err_fd >= 0)
+		watch_fd(m, c->err_fd, MON_EV_STDERR, (uint32_t)idx);
 	log_info("task %s: container %s started as pid %d", m->task_id, c->name, (int)c->pid);
 	return 0;
 }
@@ -204,6 +220,13 @@ static int provision(struct monitor *m, struct berth_err *err)
 	}
 	if (write_etc_files(m, err) < 0)
 		return berth_err_wrap(err, "ResourceInitializationError: write /etc files");
+	for (size_t i = 0; i < m->n_ctrs; i++) {
+		m->ctrs[i].sink = output_sink_open(m, &m->ctrs[i], err);
+		if (m->ctrs[i].sink == NULL)
+			return berth_err_wrap(err, "ResourceInitializationError: failed to initialize "
+						   "logging driver for container %s",
+					      m->ctrs[i].name);
+	}
 	return 0;
 }
 
@@ -335,6 +358,35 @@ static void drain(struct monitor *m, struct mon_container *c, int *fd, int strea
 	}
 }
 
+/* Take the container's pipes out of epoll (or back) while its sink is
+ * stalled: the container then blocks on a full pipe. */
+static void pause_output(struct monitor *m, size_t idx, bool pause)
+{
+	struct mon_container *c = &m->ctrs[idx];
+	int fds[2] = { c->out_fd, c->err_fd };
+	enum mon_event kinds[2] = { MON_EV_STDOUT, MON_EV_STDERR };
+
+	for (int i = 0; i < 2; i++) {
+		struct epoll_event ev = { .events = pause ? 0 : EPOLLIN,
+					  .data.u64 = ((uint64_t)kinds[i] << 32) | idx };
+		if (fds[i] >= 0)
+			epoll_ctl(m->epfd, EPOLL_CTL_MOD, fds[i], &ev);
+	}
+	c->output_paused = pause;
+}
+
+void monitor_output_tick(struct monitor *m)
+{
+	for (size_t i = 0; i < m->n_ctrs; i++) {
+		struct mon_container *c = &m->ctrs[i];
+		if (c->sink == NULL)
+			continue;
+		output_sink_tick(c->sink);
+		if (c->output_paused && !output_sink_stalled(c->sink))
+			pause_output(m, i, false);
+	}
+}
+
 void monitor_on_output(struct monitor *m, size_t idx, int stream)
 {
 	struct mon_container *c = &m->ctrs[idx];
@@ -348,6 +400,8 @@ void monitor_on_output(struct monitor *m, size_t idx, int stream)
 	n = read(*fd, buf, sizeof(buf));
 	if (n > 0) {
 		output_sink_write(c->sink, stream, buf, (size_t)n);
+		if (output_sink_stalled(c->sink))
+			pause_output(m, idx, true);
 		return;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))

@@ -13,6 +13,8 @@ enum mon_event { MON_EV_SIGNAL = 1, MON_EV_LISTEN, MON_EV_CLIENT, MON_EV_TIMER, 
 void monitor_start_task(struct monitor *m);
 void monitor_on_timer(struct monitor *m);
 void monitor_on_output(struct monitor *m, size_t idx, int stream);
+/* Periodic work of the output sinks; resumes pipes a sink paused. */
+void monitor_output_tick(struct monitor *m);
 void monitor_on_sigchld(struct monitor *m);
 void monitor_finish(struct monitor *m);
 
