@@ -121,12 +121,30 @@ class Berthd:
                             aws_access_key_id=key, aws_secret_access_key=secret,
                             config=botocore.config.Config(retries={"max_attempts": 1}))
 
-    def aws(self, *args, check=True):
-        """Run Debian's AWS CLI against this daemon; returns parsed JSON (or None)."""
+    def _aws_cmd(self, args, output="json"):
         env = dict(os.environ, AWS_SHARED_CREDENTIALS_FILE=self.credentials_file,
                    AWS_CONFIG_FILE="/dev/null", AWS_PAGER="")
         cmd = [AWS, "--profile", "berth", "--region", REGION, "--endpoint-url", self.endpoint,
-               "--output", "json"] + list(args)
+               "--output", output] + list(args)
+        return cmd, env
+
+    def aws_text(self, *args):
+        """Run the AWS CLI and return its standard output as text."""
+        cmd, env = self._aws_cmd(args, "text")
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        if p.returncode != 0:
+            raise AssertionError("aws %s failed (%d): %s" % (" ".join(args), p.returncode, p.stderr))
+        return p.stdout
+
+    def aws_popen(self, *args):
+        """Start the AWS CLI (for --follow); the caller kills it."""
+        cmd, env = self._aws_cmd(args, "text")
+        return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                text=True)
+
+    def aws(self, *args, check=True):
+        """Run Debian's AWS CLI against this daemon; returns parsed JSON (or None)."""
+        cmd, env = self._aws_cmd(args)
         p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
         if check and p.returncode != 0:
             raise AssertionError("aws %s failed (%d): %s" % (" ".join(args), p.returncode, p.stderr))

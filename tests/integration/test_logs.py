@@ -1,0 +1,273 @@
+"""test_logs.py: the awslogs shipper and the CloudWatch Logs API, through
+Debian's AWS CLI and boto3: a task's lines in get-log-events in order
+with stdout and stderr interleaved as written, tokens that page, tail,
+filter patterns, multi-line events, a missing group failing the task,
+PutLogEvents checks, and what survives a SIGKILLed berthd."""
+import json
+import os
+import time
+import unittest
+
+from harness import BerthTestCase, busybox_def, wait_status, wait_stopped
+
+
+def awslogs(group, prefix="app", **opts):
+    o = {"awslogs-group": group, "awslogs-region": "us-east-1", "awslogs-stream-prefix": prefix}
+    o.update(opts)
+    return {"logDriver": "awslogs", "options": o}
+
+
+class Shipper(BerthTestCase):
+    def setUp(self):
+        super().setUp()
+        self.logs = self.d.client("logs")
+
+    def run_logged(self, family, script, group="/ecs/test", timeout=60, **opts):
+        opts.setdefault("awslogs-create-group", "true")
+        self.register(busybox_def(family, ["sh", "-c", script],
+                                  logConfiguration=awslogs(group, **opts)))
+        arn = self.run_task(family)[0]["taskArn"]
+        t = wait_stopped(self.ecs, [arn], timeout)[0]
+        return t, "app/app/" + arn.split("/")[-1]
+
+    def events(self, group, stream, **kw):
+        out, token = [], None
+        while True:
+            args = dict(logGroupName=group, logStreamName=stream, startFromHead=True, **kw)
+            if token:
+                args["nextToken"] = token
+            r = self.logs.get_log_events(**args)
+            out += r["events"]
+            if r["nextForwardToken"] == token or not r["events"]:
+                return out
+            token = r["nextForwardToken"]
+
+    def test_lines_arrive_in_order_with_both_streams_interleaved(self):
+        t, stream = self.run_logged(
+            "order", "for i in 1 2 3; do echo out-$i; echo err-$i >&2; done; printf 'no-newline'")
+        self.assertEqual(t["containers"][0]["exitCode"], 0)
+        r = self.d.aws("logs", "get-log-events", "--log-group-name", "/ecs/test",
+                       "--log-stream-name", stream, "--start-from-head")
+        msgs = [e["message"] for e in r["events"]]
+        self.assertEqual(msgs, ["out-1", "err-1", "out-2", "err-2", "out-3", "err-3", "no-newline"])
+        ts = [e["timestamp"] for e in r["events"]]
+        self.assertEqual(ts, sorted(ts))
+        now = time.time() * 1000
+        self.assertTrue(all(now - 120000 < x <= now + 1000 for x in ts), ts)
+        streams = self.d.aws("logs", "describe-log-streams", "--log-group-name", "/ecs/test")
+        self.assertEqual([s["logStreamName"] for s in streams["logStreams"]], [stream])
+        self.assertEqual(streams["logStreams"][0]["firstEventTimestamp"], ts[0])
+        self.assertEqual(streams["logStreams"][0]["lastEventTimestamp"], ts[-1])
+
+    def test_tokens_page_both_ways(self):
+        _, stream = self.run_logged("page", "seq 1 25")
+        r = self.logs.get_log_events(logGroupName="/ecs/test", logStreamName=stream,
+                                     startFromHead=True, limit=10)
+        self.assertEqual([e["message"] for e in r["events"]], [str(i) for i in range(1, 11)])
+        r2 = self.logs.get_log_events(logGroupName="/ecs/test", logStreamName=stream,
+                                      nextToken=r["nextForwardToken"], limit=10)
+        self.assertEqual([e["message"] for e in r2["events"]], [str(i) for i in range(11, 21)])
+        back = self.logs.get_log_events(logGroupName="/ecs/test", logStreamName=stream,
+                                        nextToken=r2["nextBackwardToken"], limit=5)
+        self.assertEqual([e["message"] for e in back["events"]], [str(i) for i in range(6, 11)])
+        # Without a token the newest come first page: the last 10, in order.
+        tail = self.logs.get_log_events(logGroupName="/ecs/test", logStreamName=stream, limit=10)
+        self.assertEqual([e["message"] for e in tail["events"]], [str(i) for i in range(16, 26)])
+        end = self.logs.get_log_events(logGroupName="/ecs/test", logStreamName=stream,
+                                       nextToken=tail["nextForwardToken"])
+        self.assertEqual(end["events"], [])
+        self.assertEqual(end["nextForwardToken"], tail["nextForwardToken"])
+        self.assertEqual(len(self.events("/ecs/test", stream)), 25)
+
+    def test_missing_group_fails_the_task(self):
+        self.register(busybox_def("nogroup", ["true"], logConfiguration=awslogs("/ecs/absent")))
+        arn = self.run_task("nogroup")[0]["taskArn"]
+        t = wait_stopped(self.ecs, [arn], 60)[0]
+        self.assertEqual(t["stopCode"], "TaskFailedToStart")
+        self.assertTrue(t["stoppedReason"].startswith(
+            "ResourceInitializationError: failed to initialize logging driver"), t["stoppedReason"])
+        self.assertIn("/ecs/absent", t["stoppedReason"])
+
+    def test_existing_group_without_create_group(self):
+        self.logs.create_log_group(logGroupName="/ecs/made")
+        self.register(busybox_def("made", ["echo", "into made"],
+                                  logConfiguration=awslogs("/ecs/made")))
+        arn = self.run_task("made")[0]["taskArn"]
+        t = wait_stopped(self.ecs, [arn], 60)[0]
+        self.assertEqual(t["containers"][0]["exitCode"], 0)
+        ev = self.events("/ecs/made", "app/app/" + arn.split("/")[-1])
+        self.assertEqual([e["message"] for e in ev], ["into made"])
+
+    def test_multiline_pattern_groups_stack_traces(self):
+        script = ("echo 'INFO start'; echo 'ERROR boom'; echo '  at a.B(C.java:1)';"
+                  " echo '  at d.E(F.java:2)'; echo 'INFO done'")
+        _, stream = self.run_logged("ml", script,
+                                    **{"awslogs-multiline-pattern": "^(INFO|ERROR)"})
+        msgs = [e["message"] for e in self.events("/ecs/test", stream)]
+        self.assertEqual(msgs, ["INFO start", "ERROR boom\n  at a.B(C.java:1)\n  at d.E(F.java:2)",
+                                "INFO done"])
+
+    def test_datetime_format_groups_lines(self):
+        script = ("echo '2026-12-04 10:00:00 one'; echo 'cont'; echo '2026-12-04 10:00:01 two'")
+        _, stream = self.run_logged("dt", script,
+                                    **{"awslogs-datetime-format": "%Y-%m-%d %H:%M:%S"})
+        msgs = [e["message"] for e in self.events("/ecs/test", stream)]
+        self.assertEqual(msgs, ["2026-12-04 10:00:00 one\ncont", "2026-12-04 10:00:01 two"])
+
+    def test_long_line_is_split_at_the_event_limit(self):
+        # 300,000 bytes on one line: one full event (256 KiB - 26) and the rest.
+        _, stream = self.run_logged("long", "head -c 300000 /dev/zero | tr '\\0' x; echo; echo tail")
+        ev = self.events("/ecs/test", stream)
+        self.assertEqual([len(e["message"]) for e in ev], [262118, 300000 - 262118, 4])
+
+    def test_filter_and_tail(self):
+        script = ('echo \'{"level":"error","code":500}\'; echo \'{"level":"info","code":200}\';'
+                  ' echo "ERROR Connection refused"; echo "WARN slow"; echo "ERROR Timeout"')
+        _, stream = self.run_logged("filter", script)
+
+        def matches(pattern):
+            r = self.d.aws("logs", "filter-log-events", "--log-group-name", "/ecs/test",
+                           "--filter-pattern", pattern)
+            return [e["message"] for e in r["events"]]
+
+        self.assertEqual(matches("ERROR"), ["ERROR Connection refused", "ERROR Timeout"])
+        self.assertEqual(matches('"Connection refused"'), ["ERROR Connection refused"])
+        self.assertEqual(matches("ERROR -Timeout"), ["ERROR Connection refused"])
+        self.assertEqual(matches("?WARN ?Timeout"), ["WARN slow", "ERROR Timeout"])
+        self.assertEqual(matches('{ $.level = "error" }'), ['{"level":"error","code":500}'])
+        self.assertEqual(matches("{ $.code > 300 }"), ['{"level":"error","code":500}'])
+        r = self.d.aws("logs", "filter-log-events", "--log-group-name", "/ecs/test",
+                       "--filter-pattern", "{ $.level = ", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("InvalidParameterException", r.stderr)
+        tail = self.d.aws_text("logs", "tail", "/ecs/test", "--since", "1h", "--format", "short")
+        self.assertIn("ERROR Timeout", tail)
+        self.assertEqual(len([l for l in tail.splitlines() if l.strip()]), 5, tail)
+
+    def test_tail_follow_sees_new_lines(self):
+        self.register(busybox_def("follow", ["sh", "-c", "i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.2; done"],
+                                  logConfiguration=awslogs("/ecs/follow", **{"awslogs-create-group": "true"})))
+        arn = self.run_task("follow")[0]["taskArn"]
+        wait_status(self.ecs, [arn], "RUNNING", 60)
+        p = self.d.aws_popen("logs", "tail", "/ecs/follow", "--follow", "--format", "short")
+        try:
+            seen, deadline = "", time.time() + 30
+            while "tick-20" not in seen and time.time() < deadline:
+                line = p.stdout.readline()
+                if not line:
+                    break
+                seen += line
+            self.assertIn("tick-20", seen)
+        finally:
+            p.kill()
+            p.wait()
+        self.ecs.stop_task(task=arn)
+        wait_stopped(self.ecs, [arn], 60)
+
+    def test_flood_blocking_arrives_complete(self):
+        # 20 MB of numbered lines in blocking mode: every line, in order.
+        n = 200000
+        script = "seq 1 %d | sed 's/$/ abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01234/'" % n
+        t, stream = self.run_logged("flood", script, timeout=300, mode="blocking")
+        self.assertEqual(t["containers"][0]["exitCode"], 0)
+        ev = self.events("/ecs/test", stream)
+        self.assertEqual(len(ev), n)
+        self.assertEqual(ev[0]["message"].split()[0], "1")
+        self.assertEqual(ev[-1]["message"].split()[0], str(n))
+        self.assertEqual([int(e["message"].split()[0]) for e in ev], list(range(1, n + 1)))
+
+
+class LogsApi(BerthTestCase):
+    load_images = ()
+
+    def setUp(self):
+        super().setUp()
+        self.logs = self.d.client("logs")
+
+    def test_groups_streams_and_errors(self):
+        L = self.logs
+        L.create_log_group(logGroupName="/a/one")
+        L.create_log_group(logGroupName="/a/two")
+        L.create_log_group(logGroupName="/b/three")
+        with self.assertRaises(L.exceptions.ResourceAlreadyExistsException):
+            L.create_log_group(logGroupName="/a/one")
+        with self.assertRaises(L.exceptions.InvalidParameterException):
+            L.create_log_group(logGroupName="bad name")
+        names = [g["logGroupName"] for g in L.describe_log_groups(logGroupNamePrefix="/a/")["logGroups"]]
+        self.assertEqual(names, ["/a/one", "/a/two"])
+        page = L.describe_log_groups(limit=2)
+        self.assertEqual(len(page["logGroups"]), 2)
+        rest = L.describe_log_groups(nextToken=page["nextToken"])
+        self.assertEqual([g["logGroupName"] for g in rest["logGroups"]], ["/b/three"])
+        self.assertNotIn("nextToken", rest)
+        L.put_retention_policy(logGroupName="/a/one", retentionInDays=7)
+        g = L.describe_log_groups(logGroupNamePrefix="/a/one")["logGroups"][0]
+        self.assertEqual(g["retentionInDays"], 7)
+        self.assertEqual(g["arn"], "arn:aws:logs:us-east-1:000000000000:log-group:/a/one:*")
+        with self.assertRaises(L.exceptions.InvalidParameterException):
+            L.put_retention_policy(logGroupName="/a/one", retentionInDays=8)
+        L.delete_log_group(logGroupName="/a/two")
+        with self.assertRaises(L.exceptions.ResourceNotFoundException):
+            L.delete_log_group(logGroupName="/a/two")
+        with self.assertRaises(L.exceptions.ResourceNotFoundException):
+            L.create_log_stream(logGroupName="/a/two", logStreamName="s")
+        L.create_log_stream(logGroupName="/a/one", logStreamName="s1")
+        L.create_log_stream(logGroupName="/a/one", logStreamName="s2")
+        with self.assertRaises(L.exceptions.ResourceAlreadyExistsException):
+            L.create_log_stream(logGroupName="/a/one", logStreamName="s1")
+        with self.assertRaises(L.exceptions.ResourceNotFoundException):
+            L.get_log_events(logGroupName="/a/one", logStreamName="nope")
+
+    def test_put_then_read_and_order_by_last_event(self):
+        L = self.logs
+        now = int(time.time() * 1000)
+        L.create_log_group(logGroupName="g")
+        for s in ("early", "late"):
+            L.create_log_stream(logGroupName="g", logStreamName=s)
+        L.put_log_events(logGroupName="g", logStreamName="late",
+                         logEvents=[{"timestamp": now, "message": "late one"}])
+        r = L.put_log_events(logGroupName="g", logStreamName="early", logEvents=[
+            {"timestamp": now - 20 * 86400000, "message": "too old"},
+            {"timestamp": now - 20 * 86400000 + 1, "message": "too old too"}])
+        self.assertEqual(r["rejectedLogEventsInfo"], {"tooOldLogEventEndIndex": 1})
+        r = L.put_log_events(logGroupName="g", logStreamName="early", logEvents=[
+            {"timestamp": now - 5000, "message": "a"},
+            {"timestamp": now - 4000, "message": "b"},
+            {"timestamp": now + 3 * 3600000, "message": "too new"}])
+        self.assertEqual(r["rejectedLogEventsInfo"], {"tooNewLogEventStartIndex": 2})
+        with self.assertRaises(L.exceptions.InvalidParameterException):
+            L.put_log_events(logGroupName="g", logStreamName="early", logEvents=[
+                {"timestamp": now - 2 * 86400000, "message": "x"}, {"timestamp": now, "message": "y"}])
+        ev = L.get_log_events(logGroupName="g", logStreamName="early", startFromHead=True)["events"]
+        self.assertEqual([e["message"] for e in ev], ["a", "b"])
+        self.assertEqual(ev[0]["timestamp"], now - 5000)
+        self.assertGreaterEqual(ev[0]["ingestionTime"], now - 1000)
+        window = L.get_log_events(logGroupName="g", logStreamName="early", startFromHead=True,
+                                  startTime=now - 4500, endTime=now)["events"]
+        self.assertEqual([e["message"] for e in window], ["b"])
+        with self.assertRaises(L.exceptions.InvalidParameterException):
+            L.put_log_events(logGroupName="g", logStreamName="early", logEvents=[
+                {"timestamp": now, "message": "x"}, {"timestamp": now - 1, "message": "y"}])
+        order = L.describe_log_streams(logGroupName="g", orderBy="LastEventTime", descending=True)
+        self.assertEqual([s["logStreamName"] for s in order["logStreams"]], ["late", "early"])
+        with self.assertRaises(L.exceptions.InvalidParameterException):
+            L.describe_log_streams(logGroupName="g", orderBy="LastEventTime", logStreamNamePrefix="e")
+        f = L.filter_log_events(logGroupName="g", filterPattern="late")
+        self.assertEqual([(e["logStreamName"], e["message"]) for e in f["events"]], [("late", "late one")])
+        # Paging FilterLogEvents by one: every event once, by time.
+        got, token = [], None
+        while True:
+            kw = {"nextToken": token} if token else {}
+            page = L.filter_log_events(logGroupName="g", limit=1, **kw)
+            got += [e["message"] for e in page["events"]]
+            token = page.get("nextToken")
+            if not token:
+                break
+        self.assertEqual(got, ["a", "b", "late one"])
+        L.delete_log_stream(logGroupName="g", logStreamName="early")
+        self.assertEqual([s["logStreamName"] for s in L.describe_log_streams(logGroupName="g")["logStreams"]],
+                         ["late"])
+
+
+if __name__ == "__main__":
+    unittest.main()
