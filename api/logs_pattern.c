@@ -188,7 +188,9 @@ static int syntax_err(struct berth_err *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	return berth_err_set(err, EINVAL, "%s", buf);
+	berth_err_set(err, 0, "%s", buf); /* the message alone, no strerror */
+	err->code = EINVAL;
+	return -1;
 }
 
 static int term_err(struct berth_err *err, const char *s, size_t n)
@@ -513,6 +515,20 @@ static int jp_bare_value(struct jparse *jp, struct jnode *n)
 	return n->str == NULL ? oom(jp->err) : 0;
 }
 
+static const char *relop_name(enum jop op)
+{
+	switch (op) {
+	case JOP_GT:
+		return ">";
+	case JOP_GE:
+		return ">=";
+	case JOP_LT:
+		return "<";
+	default:
+		return "<=";
+	}
+}
+
 static int jp_value(struct jparse *jp, struct jnode *n)
 {
 	jp_blank(jp);
@@ -529,8 +545,7 @@ static int jp_value(struct jparse *jp, struct jnode *n)
 	}
 	if (n->op >= JOP_GT && !n->numeric)
 		return syntax_err(jp->err, "invalid JSON filter pattern: %s needs a number",
-				  n->op == JOP_GT ? ">" : n->op == JOP_GE ? ">=" :
-				  n->op == JOP_LT ? "<" : "<=");
+				  relop_name(n->op));
 	return 0;
 }
 
