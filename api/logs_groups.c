@@ -149,6 +149,7 @@ LOGS_HANDLER(logs_put_retention_policy)
 	char group[LOGS_GROUP_BUF];
 	long long days = 0;
 	bool present = false;
+	uint64_t trimmed = 0;
 
 	if (logs_req_group(req, false, group, sizeof(group), e) < 0 ||
 	    logs_opt_int(req, "retentionInDays", 0, 100000, &days, &present, e) < 0)
@@ -161,6 +162,10 @@ LOGS_HANDLER(logs_put_retention_policy)
 					    "2557, 2922, 3288, 3653]",
 					 days);
 	if (logstore_group_set_retention(d->logs, group, (int)days, &err) < 0)
+		return logs_store_error(e, &err);
+	/* A new policy applies at once, not at the next sweep. */
+	if (logstore_group_apply_retention(d->logs, group, time_now_ms(),
+					   d->cfg.log_stream_max_mib << 20, &trimmed, &err) < 0)
 		return logs_store_error(e, &err);
 	*resp = cJSON_CreateObject();
 	return 0;

@@ -52,10 +52,12 @@ static void usage(FILE *out, const struct flag *flags)
 
 static int parse_flags(int argc, char **argv, struct berth_config *cfg)
 {
-	char pids[16], ttl[16], budget[24];
+	char pids[16], ttl[16], budget[24], logmax[24], logint[16];
 	snprintf(pids, sizeof(pids), "%u", cfg->pids_max);
 	snprintf(ttl, sizeof(ttl), "%u", cfg->stopped_task_ttl_s);
 	snprintf(budget, sizeof(budget), "%llu", cfg->image_budget_mib);
+	snprintf(logmax, sizeof(logmax), "%llu", cfg->log_stream_max_mib);
+	snprintf(logint, sizeof(logint), "%u", cfg->log_retention_interval_s);
 	const struct flag flags[] = {
 		{ "state-dir", "DIR", "durable state: database, images, task data", cfg->state_dir, sizeof(cfg->state_dir) },
 		{ "run-dir", "DIR", "runtime files: sockets, monitor state", cfg->run_dir, sizeof(cfg->run_dir) },
@@ -70,6 +72,8 @@ static int parse_flags(int argc, char **argv, struct berth_config *cfg)
 		{ "insecure-registry", "LIST", "registries (host[:port], comma-separated) allowed over plain HTTP", cfg->insecure_registries, sizeof(cfg->insecure_registries) },
 		{ "image-pull", "POLICY", "when task starts pull: default, always, once", cfg->image_pull, sizeof(cfg->image_pull) },
 		{ "image-budget-mib", "MIB", "collect unused images past this store size (0: never)", budget, sizeof(budget) },
+		{ "log-stream-max-mib", "MIB", "drop a log stream's oldest events past this size (0: never)", logmax, sizeof(logmax) },
+		{ "log-retention-interval", "SECONDS", "how often log retention runs", logint, sizeof(logint) },
 		{ NULL, NULL, NULL, NULL, 0 },
 	};
 	struct option opts[24];
@@ -96,6 +100,10 @@ static int parse_flags(int argc, char **argv, struct berth_config *cfg)
 	cfg->pids_max = (unsigned)strtoul(pids, NULL, 10);
 	cfg->stopped_task_ttl_s = (unsigned)strtoul(ttl, NULL, 10);
 	cfg->image_budget_mib = strtoull(budget, NULL, 10);
+	cfg->log_stream_max_mib = strtoull(logmax, NULL, 10);
+	cfg->log_retention_interval_s = (unsigned)strtoul(logint, NULL, 10);
+	if (cfg->log_retention_interval_s == 0)
+		cfg->log_retention_interval_s = 1;
 	return 0;
 }
 
@@ -117,6 +125,7 @@ static void default_config(struct berth_config *cfg)
 	}
 	cfg->pids_max = 4096;
 	cfg->stopped_task_ttl_s = 3600;
+	cfg->log_retention_interval_s = 60;
 	snprintf(cfg->image_pull, sizeof(cfg->image_pull), "default");
 }
 

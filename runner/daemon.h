@@ -32,6 +32,8 @@ struct berth_config {
 	char insecure_registries[1024]; /* --insecure-registry: plain HTTP allowed */
 	char image_pull[16];         /* --image-pull default|always|once */
 	unsigned long long image_budget_mib; /* --image-budget-mib, 0: unlimited */
+	unsigned long long log_stream_max_mib; /* --log-stream-max-mib, 0: unlimited */
+	unsigned log_retention_interval_s;     /* --log-retention-interval, default 60 */
 	bool debug;
 };
 

@@ -234,6 +234,14 @@ int logstore_group_delete(struct logstore *ls, const char *group, struct berth_e
 	return fs_rm_rf(gone, err);
 }
 
+/* What an events file holds on disk: its size, less what retention
+ * punched out of it. */
+static uint64_t events_bytes(const struct stat *st)
+{
+	uint64_t alloc = (uint64_t)st->st_blocks * 512;
+	return alloc < (uint64_t)st->st_size ? alloc : (uint64_t)st->st_size;
+}
+
 static uint64_t dir_events_bytes(const char *streams_dir)
 {
 	cleanup_closedir DIR *d = opendir(streams_dir);
@@ -247,7 +255,7 @@ static uint64_t dir_events_bytes(const char *streams_dir)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/events", streams_dir, de->d_name);
 		if (stat(path, &st) == 0)
-			sum += (uint64_t)st.st_size;
+			sum += events_bytes(&st);
 	}
 	return sum;
 }
@@ -419,7 +427,7 @@ int logstore_stream_get(struct logstore *ls, const char *group, const char *stre
 		return -1;
 	memset(out, 0, sizeof(*out));
 	if (stat(path, &st) == 0)
-		out->stored_bytes = (uint64_t)st.st_size;
+		out->stored_bytes = events_bytes(&st);
 	snprintf(path, sizeof(path), "%s/stream.json", sdir);
 	meta = json_read_file(path, err);
 	if (meta == NULL)

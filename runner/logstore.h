@@ -133,4 +133,22 @@ int logstore_read_forward(struct logstore *ls, const char *group, const char *st
 int logstore_read_backward(struct logstore *ls, const char *group, const char *stream,
                            uint64_t before, logstore_event_cb cb, void *arg, struct berth_err *err);
 
+/* ---- retention (logstore_events.c, logstore_retention.c) ---- */
+
+/* Drop a stream's oldest events: those before `keep_from_ms`, and more
+ * until at most `max_bytes` (0: no size limit) of events remain.  The
+ * space is given back (punched out); offsets of the rest do not move.
+ * *trimmed gets the bytes dropped. */
+int logstore_stream_trim(struct logstore *ls, const char *group, const char *stream,
+                         int64_t keep_from_ms, uint64_t max_bytes, uint64_t *trimmed,
+                         struct berth_err *err);
+/* Apply one group's retentionInDays and the per-stream size limit. */
+int logstore_group_apply_retention(struct logstore *ls, const char *group, int64_t now_ms,
+                                   uint64_t stream_max_bytes, uint64_t *trimmed,
+                                   struct berth_err *err);
+/* Apply every group's retentionInDays and the per-stream size limit
+ * (0: none) to the whole store; *trimmed gets the bytes dropped. */
+int logstore_apply_retention(struct logstore *ls, int64_t now_ms, uint64_t stream_max_bytes,
+                             uint64_t *trimmed, struct berth_err *err);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,9 @@
 #include <zlib.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/ids.h"
+#include "common/log.h"
 
 #define REC_MAGIC 0x31474c42u /* "BLG1" */
 #define REC_HDR 28
@@ -185,6 +188,35 @@ static int open_events(struct logstore *ls, const char *group, const char *strea
 	return fd;
 }
 
+/* The stream's head: the offset of its first retained record, kept in
+ * the file `head` beside `events` (absent: 0).  Retention moves it
+ * forward and punches the bytes before it out of the file, so offsets,
+ * and with them the API's tokens, stay valid. */
+static void head_path(const char *events_path, char *out, size_t size)
+{
+	const char *slash = strrchr(events_path, '/');
+	int dir = slash ? (int)(slash - events_path) : 0;
+
+	snprintf(out, size, "%.*s/head", dir, events_path);
+}
+
+static uint64_t read_head(const char *events_path)
+{
+	char path[1300], buf[32];
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	head_path(events_path, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strtoull(buf, NULL, 10);
+}
+
 /* Is the record ending at `end` whole and valid? */
 static bool tail_valid(int fd, uint64_t end)
 {
@@ -225,7 +257,8 @@ struct logstore_writer *logstore_writer_open(struct logstore *ls, const char *gr
 	/* Cut off a torn tail (a writer died in the middle of a batch). */
 	flock(w->fd, LOCK_EX);
 	if (fstat(w->fd, &st) == 0 && st.st_size > 0 && !tail_valid(w->fd, (uint64_t)st.st_size) &&
-	    scan_forward(w->fd, 0, NULL, NULL, &valid, err) >= 0 && valid < (uint64_t)st.st_size) {
+	    scan_forward(w->fd, read_head(w->path), NULL, NULL, &valid, err) >= 0 &&
+	    valid < (uint64_t)st.st_size) {
 		if (ftruncate(w->fd, (off_t)valid) == 0)
 			fsync(w->fd);
 	}
@@ -318,9 +351,12 @@ int logstore_read_forward(struct logstore *ls, const char *group, const char *st
 	char path[1200];
 	cleanup_close int fd = open_events(ls, group, stream, O_RDONLY, path, sizeof(path), err);
 
+	uint64_t head;
+
 	if (fd < 0)
 		return -1;
-	return scan_forward(fd, from, cb, arg, end, err) < 0 ? -1 : 0;
+	head = read_head(path);
+	return scan_forward(fd, from > head ? from : head, cb, arg, end, err) < 0 ? -1 : 0;
 }
 
 int logstore_read_backward(struct logstore *ls, const char *group, const char *stream,
@@ -330,21 +366,22 @@ int logstore_read_backward(struct logstore *ls, const char *group, const char *s
 	cleanup_close int fd = open_events(ls, group, stream, O_RDONLY, path, sizeof(path), err);
 	cleanup_free unsigned char *rec = NULL;
 	struct stat st;
-	uint64_t pos;
+	uint64_t pos, head;
 
 	if (fd < 0)
 		return -1;
+	head = read_head(path);
 	if (fstat(fd, &st) < 0)
 		return berth_err_errno(err, "stat %s", path);
 	pos = before < (uint64_t)st.st_size ? before : (uint64_t)st.st_size;
 	/* The end may be a batch still being written: start at the valid end. */
 	if (pos == (uint64_t)st.st_size && pos > 0 && !tail_valid(fd, pos) &&
-	    scan_forward(fd, 0, NULL, NULL, &pos, err) < 0)
+	    scan_forward(fd, head, NULL, NULL, &pos, err) < 0)
 		return -1;
 	rec = malloc(REC_OVERHEAD + LOGSTORE_MSG_MAX);
 	if (rec == NULL)
 		return berth_err_set(err, ENOMEM, "read log events");
-	while (pos >= REC_OVERHEAD) {
+	while (pos >= head + REC_OVERHEAD) {
 		struct logstore_event ev;
 		unsigned char t[REC_TRAILER];
 		uint32_t total;
@@ -368,4 +405,73 @@ int logstore_read_backward(struct logstore *ls, const char *group, const char *s
 			break;
 	}
 	return 0;
+}
+
+/* ---- retention ---- */
+
+struct trim_scan {
+	int64_t keep_from_ms;
+	uint64_t size, max_bytes;
+	uint64_t first_kept;
+	bool found;
+};
+
+static int trim_cb(void *arg, const struct logstore_event *ev)
+{
+	struct trim_scan *t = arg;
+
+	if (ev->ts >= t->keep_from_ms && (t->max_bytes == 0 || t->size - ev->off <= t->max_bytes)) {
+		t->first_kept = ev->off;
+		t->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+static int write_head(const char *events_path, uint64_t head, struct berth_err *err)
+{
+	char path[1300], buf[32];
+	int n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)head);
+
+	head_path(events_path, path, sizeof(path));
+	return fs_write_file_atomic(path, buf, (size_t)n, 0600, err);
+}
+
+int logstore_stream_trim(struct logstore *ls, const char *group, const char *stream,
+                         int64_t keep_from_ms, uint64_t max_bytes, uint64_t *trimmed,
+                         struct berth_err *err)
+{
+	char path[1200];
+	cleanup_close int fd = open_events(ls, group, stream, O_RDWR, path, sizeof(path), err);
+	struct trim_scan t = { .keep_from_ms = keep_from_ms, .max_bytes = max_bytes };
+	uint64_t head, end = 0, new_head;
+	struct stat st;
+	int rc = -1;
+
+	*trimmed = 0;
+	if (fd < 0)
+		return -1;
+	flock(fd, LOCK_EX); /* no batch half-written while we look */
+	head = read_head(path);
+	if (fstat(fd, &st) < 0) {
+		berth_err_errno(err, "stat %s", path);
+		goto out;
+	}
+	t.size = (uint64_t)st.st_size;
+	if (scan_forward(fd, head, trim_cb, &t, &end, err) < 0)
+		goto out;
+	new_head = t.found ? t.first_kept : end;
+	rc = 0;
+	if (new_head <= head)
+		goto out;
+	/* The head first: a crash before the punch only wastes space. */
+	if ((rc = write_head(path, new_head, err)) < 0)
+		goto out;
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+		      (off_t)(new_head & ~(uint64_t)4095)) < 0 && errno != EOPNOTSUPP)
+		log_warn("log retention: punch %s: %s", path, strerror(errno));
+	*trimmed = new_head - head;
+out:
+	flock(fd, LOCK_UN);
+	return rc;
 }

@@ -25,6 +25,7 @@
 #include "daemon.h"
 #include "isolation/cgroup.h"
 #include "isolation/storage.h"
+#include "logstore.h"
 #include "store.h"
 #include "task_doc.h"
 
@@ -226,10 +227,24 @@ static void prune_state_dirs(struct runner *r)
 	}
 }
 
+static void apply_log_retention(struct runner *r)
+{
+	struct berth_err err = { 0 };
+	uint64_t trimmed = 0;
+
+	if (r->d->logs == NULL)
+		return;
+	if (logstore_apply_retention(r->d->logs, time_now_ms(), r->d->cfg.log_stream_max_mib << 20,
+				     &trimmed, &err) < 0)
+		log_warn("log retention: %s", err.msg);
+	else if (trimmed > 0)
+		log_info("log retention dropped %llu bytes of events", (unsigned long long)trimmed);
+}
+
 void *runner_prune_main(void *arg)
 {
 	struct runner *r = arg;
-	int64_t next = 0, next_refill = 0;
+	int64_t next = 0, next_refill = 0, next_logs = 0;
 
 	for (;;) {
 		bool quit;
@@ -248,6 +263,10 @@ void *runner_prune_main(void *arg)
 				log_info("pruned %ld stopped tasks", n);
 			prune_state_dirs(r);
 			next = time_now_ms() + 30000;
+		}
+		if (time_now_ms() >= next_logs) {
+			apply_log_retention(r);
+			next_logs = time_now_ms() + (int64_t)r->d->cfg.log_retention_interval_s * 1000;
 		}
 		if (time_now_ms() >= next_refill) {
 			refill_storage_pool(r);

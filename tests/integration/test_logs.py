@@ -302,6 +302,56 @@ class LogsApi(BerthTestCase):
         self.assertEqual([s["logStreamName"] for s in L.describe_log_streams(logGroupName="g")["logStreams"]],
                          ["late"])
 
+    def test_retention_policy_drops_old_events_at_once(self):
+        L = self.logs
+        now = int(time.time() * 1000)
+        L.create_log_group(logGroupName="ret")
+        L.create_log_stream(logGroupName="ret", logStreamName="s")
+        L.put_log_events(logGroupName="ret", logStreamName="s", logEvents=[
+            {"timestamp": now - 3 * 86400000, "message": "three days old"},
+            {"timestamp": now - 2 * 86400000, "message": "two days old"}])
+        L.put_log_events(logGroupName="ret", logStreamName="s", logEvents=[
+            {"timestamp": now, "message": "fresh"}])
+        first = L.get_log_events(logGroupName="ret", logStreamName="s", startFromHead=True, limit=1)
+        L.put_retention_policy(logGroupName="ret", retentionInDays=1)
+        ev = L.get_log_events(logGroupName="ret", logStreamName="s", startFromHead=True)["events"]
+        self.assertEqual([e["message"] for e in ev], ["fresh"])
+        # A token from before the trim still reads what is left.
+        again = L.get_log_events(logGroupName="ret", logStreamName="s",
+                                 nextToken=first["nextBackwardToken"])
+        self.assertEqual([e["message"] for e in again["events"]], [])
+        fwd = L.get_log_events(logGroupName="ret", logStreamName="s",
+                               nextToken=first["nextForwardToken"])
+        self.assertEqual([e["message"] for e in fwd["events"]], ["fresh"])
+        # An event past retention is refused as expired.
+        r = L.put_log_events(logGroupName="ret", logStreamName="s", logEvents=[
+            {"timestamp": now - 2 * 86400000, "message": "expired"},
+            {"timestamp": now - 2 * 86400000 + 1, "message": "expired too"}])
+        self.assertEqual(r["rejectedLogEventsInfo"], {"expiredLogEventEndIndex": 1})
+
+    def test_stream_size_limit(self):
+        self.d.stop()
+        self.d.extra_args = ["--log-stream-max-mib", "1", "--log-retention-interval", "1"]
+        self.d.start()
+        L = self.logs = self.d.client("logs")
+        now = int(time.time() * 1000)
+        L.create_log_group(logGroupName="big")
+        L.create_log_stream(logGroupName="big", logStreamName="s")
+        for b in range(4):  # 4 batches of ~800 KiB
+            L.put_log_events(logGroupName="big", logStreamName="s", logEvents=[
+                {"timestamp": now + b, "message": "%d-%d-" % (b, i) + "y" * 8000} for i in range(100)])
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            s = L.describe_log_streams(logGroupName="big")["logStreams"][0]
+            if s["storedBytes"] <= (1 << 20) + 8192:
+                break
+            time.sleep(0.2)
+        self.assertLessEqual(s["storedBytes"], (1 << 20) + 8192)
+        ev = L.get_log_events(logGroupName="big", logStreamName="s", startFromHead=True)["events"]
+        self.assertGreater(len(ev), 100)
+        self.assertLess(len(ev), 140)
+        self.assertTrue(ev[-1]["message"].startswith("3-99-"))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -219,6 +219,74 @@ static void test_events(void **state)
 	logstore_writer_close(w);
 }
 
+/* Retention moves the head past old events: readers in both directions
+ * and a new writer start there, offsets of the rest stay, and the bytes
+ * before it are punched out. */
+static void test_trim(void **state)
+{
+	struct fixture *f = *state;
+	struct berth_err err = {0};
+	struct logstore_writer *w;
+	struct collect c = {0};
+	struct logstore_stream_info si;
+	uint64_t trimmed = 0, off5;
+
+	assert_int_equal(logstore_group_create(f->ls, "g", 1, &err), 0);
+	assert_int_equal(logstore_stream_create(f->ls, "g", "s", 1, &err), 0);
+	w = logstore_writer_open(f->ls, "g", "s", &err);
+	assert_non_null(w);
+	append_n(w, 0, 10); /* ts 1000..1009 */
+	assert_int_equal(logstore_read_forward(f->ls, "g", "s", 0, collect_cb, &c, NULL, &err), 0);
+	off5 = c.off[5];
+
+	assert_int_equal(logstore_stream_trim(f->ls, "g", "s", 1005, 0, &trimmed, &err), 0);
+	assert_int_equal(trimmed, off5);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(logstore_read_forward(f->ls, "g", "s", 0, collect_cb, &c, NULL, &err), 0);
+	assert_int_equal(c.n, 5);
+	assert_string_equal(c.msgs[0], "line 5");
+	assert_int_equal(c.off[0], off5);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(logstore_read_backward(f->ls, "g", "s", UINT64_MAX, collect_cb, &c, &err), 0);
+	assert_int_equal(c.n, 5);
+	assert_string_equal(c.msgs[4], "line 5");
+	assert_int_equal(logstore_stream_get(f->ls, "g", "s", &si, &err), 0);
+	assert_int_equal(si.first_ts, 1005);
+
+	/* Nothing more to drop: a no-op. */
+	assert_int_equal(logstore_stream_trim(f->ls, "g", "s", 1005, 0, &trimmed, &err), 0);
+	assert_int_equal(trimmed, 0);
+
+	/* A writer opened now appends after the head (no torn-tail cut). */
+	logstore_writer_close(w);
+	w = logstore_writer_open(f->ls, "g", "s", &err);
+	assert_non_null(w);
+	append_n(w, 10, 1);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(logstore_read_forward(f->ls, "g", "s", 0, collect_cb, &c, NULL, &err), 0);
+	assert_int_equal(c.n, 6);
+	assert_string_equal(c.msgs[5], "line 10");
+
+	/* By size: keep at most the last two records' bytes. */
+	uint64_t two = c.next[5] - c.off[4];
+	assert_int_equal(logstore_stream_trim(f->ls, "g", "s", INT64_MIN, two, &trimmed, &err), 0);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(logstore_read_forward(f->ls, "g", "s", 0, collect_cb, &c, NULL, &err), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.msgs[0], "line 9");
+
+	/* Everything expired: an empty stream that still takes appends. */
+	assert_int_equal(logstore_stream_trim(f->ls, "g", "s", INT64_MAX, 0, &trimmed, &err), 0);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(logstore_read_forward(f->ls, "g", "s", 0, collect_cb, &c, NULL, &err), 0);
+	assert_int_equal(c.n, 0);
+	append_n(w, 11, 1);
+	assert_int_equal(logstore_read_backward(f->ls, "g", "s", UINT64_MAX, collect_cb, &c, &err), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.msgs[0], "line 11");
+	logstore_writer_close(w);
+}
+
 static void test_torn_tail(void **state)
 {
 	struct fixture *f = *state;
@@ -300,6 +368,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_streams, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_torn_tail, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_trim, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_big_events, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
