@@ -80,15 +80,11 @@ static int create_file(const char *path, struct berth_err *err)
 	return fs_write_file_atomic(path, text, strlen(text), 0600, err);
 }
 
-struct credentials *credentials_load_or_create(const char *path, struct berth_err *err)
+struct credentials *credentials_load(const char *path, struct berth_err *err)
 {
 	cleanup_free char *text = NULL;
 	struct credentials *c;
 
-	if (access(path, F_OK) < 0 && create_file(path, err) < 0) {
-		berth_err_wrap(err, "create %s", path);
-		return NULL;
-	}
 	if (fs_read_file(path, 1 << 20, &text, NULL, err) < 0)
 		return NULL;
 	c = calloc(1, sizeof(*c));
@@ -103,6 +99,15 @@ struct credentials *credentials_load_or_create(const char *path, struct berth_er
 		return NULL;
 	}
 	return c;
+}
+
+struct credentials *credentials_load_or_create(const char *path, struct berth_err *err)
+{
+	if (access(path, F_OK) < 0 && create_file(path, err) < 0) {
+		berth_err_wrap(err, "create %s", path);
+		return NULL;
+	}
+	return credentials_load(path, err);
 }
 
 void credentials_free(struct credentials *c)

@@ -11,6 +11,8 @@
 
 struct credentials;
 
+/* Load `path` (an AWS shared-credentials file); it must hold a pair. */
+struct credentials *credentials_load(const char *path, struct berth_err *err);
 /* Load `path`, creating it with a fresh "berth" profile when missing. */
 struct credentials *credentials_load_or_create(const char *path, struct berth_err *err);
 void credentials_free(struct credentials *c);

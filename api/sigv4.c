@@ -29,6 +29,7 @@
 #include <openssl/sha.h>
 
 #include "common/cleanup.h"
+#include "common/hex.h"
 
 #define SIGV4_ALGO "AWS4-HMAC-SHA256"
 #define SIGV4_MAX_AUTH 4096         /* Authorization header value */
@@ -86,16 +87,6 @@ static void sbuf_str(struct sbuf *b, const char *s)
 static void sbuf_ch(struct sbuf *b, char c)
 {
 	sbuf_add(b, &c, 1);
-}
-
-static void hex_encode(const unsigned char *d, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hx[d[i] >> 4];
-		out[2 * i + 1] = hx[d[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 static void sha256_hex(const void *data, size_t len, char out[65])

@@ -17,6 +17,7 @@
 
 #include "api/credentials.h"
 #include "api/http.h"
+#include "api/logs_forward.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/ids.h"
@@ -74,9 +75,12 @@ static int parse_flags(int argc, char **argv, struct berth_config *cfg)
 		{ "image-budget-mib", "MIB", "collect unused images past this store size (0: never)", budget, sizeof(budget) },
 		{ "log-stream-max-mib", "MIB", "drop a log stream's oldest events past this size (0: never)", logmax, sizeof(logmax) },
 		{ "log-retention-interval", "SECONDS", "how often log retention runs", logint, sizeof(logint) },
+		{ "logs-forward-endpoint", "URL", "also send every log event to this CloudWatch Logs endpoint", cfg->logs_forward_endpoint, sizeof(cfg->logs_forward_endpoint) },
+		{ "logs-forward-region", "REGION", "region the forwarded requests are signed for (default --region)", cfg->logs_forward_region, sizeof(cfg->logs_forward_region) },
+		{ "logs-forward-credentials", "FILE", "AWS credentials file whose first key pair signs them", cfg->logs_forward_credentials, sizeof(cfg->logs_forward_credentials) },
 		{ NULL, NULL, NULL, NULL, 0 },
 	};
-	struct option opts[24];
+	struct option opts[32];
 	size_t n = 0;
 
 	for (; flags[n].name; n++)
@@ -150,6 +154,23 @@ static int prepare_dirs(const struct berth_config *cfg, int *lock_fd, struct ber
 	return 0;
 }
 
+static int start_forwarder(struct berth_daemon *d, struct berth_err *err)
+{
+	struct logs_forward_options o = {
+		.endpoint = d->cfg.logs_forward_endpoint,
+		.region = d->cfg.logs_forward_region[0] ? d->cfg.logs_forward_region : d->cfg.region,
+		.credentials = d->cfg.logs_forward_credentials,
+		.state_dir = d->cfg.state_dir,
+	};
+
+	if (d->cfg.logs_forward_endpoint[0] == '\0')
+		return 0;
+	if (d->cfg.logs_forward_credentials[0] == '\0')
+		return berth_err_set(err, 0, "--logs-forward-endpoint needs --logs-forward-credentials");
+	d->forwarder = logs_forwarder_start(d->logs, &o, err);
+	return d->forwarder ? 0 : -1;
+}
+
 static int open_modules(struct berth_daemon *d, struct berth_err *err)
 {
 	char path[1024], arn[ARN_MAX];
@@ -196,11 +217,14 @@ static int open_modules(struct berth_daemon *d, struct berth_err *err)
 	d->runner = runner_new(d, err);
 	if (d->runner == NULL)
 		return -1;
-	return runner_recover(d->runner, err);
+	if (runner_recover(d->runner, err) < 0)
+		return -1;
+	return start_forwarder(d, err);
 }
 
 static void close_modules(struct berth_daemon *d)
 {
+	logs_forwarder_stop(d->forwarder);
 	runner_free(d->runner);
 	cgroup_host_free(d->cgroups);
 	storage_host_free(d->storage);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/hex.h"
 #include "common/json.h"
 #include "manifest.h"
 
@@ -360,8 +361,7 @@ void registry_close(struct registry *r)
 static void sha256_hex(const unsigned char *md, char out[72])
 {
 	strcpy(out, "sha256:");
-	for (int i = 0; i < 32; i++)
-		sprintf(out + 7 + i * 2, "%02x", md[i]);
+	hex_encode(md, 32, out + 7);
 }
 
 static int status_error(struct registry *r, const struct response *rs, const char *what,

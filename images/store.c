@@ -16,6 +16,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/hex.h"
 #include "common/ids.h"
 #include "common/json.h"
 
@@ -89,8 +90,7 @@ int file_digest(const char *path, char out[72], struct berth_err *err)
 	if (n < 0)
 		return berth_err_errno(err, "read %s", path);
 	strcpy(out, "sha256:");
-	for (int i = 0; i < 32; i++)
-		sprintf(out + 7 + i * 2, "%02x", md[i]);
+	hex_encode(md, 32, out + 7);
 	return 0;
 }
 

@@ -17,6 +17,7 @@ struct runner;       /* runner/runner.h */
 struct cgroup_host;  /* isolation/cgroup.h */
 struct credentials;  /* api/credentials.h */
 struct storage_host; /* isolation/storage.h */
+struct logs_forwarder; /* api/logs_forward.h */
 
 struct berth_config {
 	char state_dir[512];    /* --state-dir, default /var/lib/berth */
@@ -34,6 +35,9 @@ struct berth_config {
 	unsigned long long image_budget_mib; /* --image-budget-mib, 0: unlimited */
 	unsigned long long log_stream_max_mib; /* --log-stream-max-mib, 0: unlimited */
 	unsigned log_retention_interval_s;     /* --log-retention-interval, default 60 */
+	char logs_forward_endpoint[256];     /* --logs-forward-endpoint URL, "" = off */
+	char logs_forward_region[64];        /* --logs-forward-region, default --region */
+	char logs_forward_credentials[512];  /* --logs-forward-credentials FILE */
 	bool debug;
 };
 
@@ -46,6 +50,7 @@ struct berth_daemon {
 	struct cgroup_host *cgroups; /* NULL when the host has no usable cgroups */
 	struct credentials *creds;
 	struct storage_host *storage; /* ephemeral storage: recovery and the pool */
+	struct logs_forwarder *forwarder; /* NULL unless forwarding logs */
 	int64_t started_at_ms;
 };
 

@@ -8,7 +8,7 @@ import os
 import time
 import unittest
 
-from harness import BerthTestCase, busybox_def, wait_status, wait_stopped
+from harness import Berthd, BerthTestCase, busybox_def, wait_status, wait_stopped
 
 
 def awslogs(group, prefix="app", **opts):
@@ -210,6 +210,62 @@ class Shipper(BerthTestCase):
         ev = self.events("/ecs/kill9", "app/app/" + arn.split("/")[-1])
         self.assertEqual([int(e["message"]) for e in ev], list(range(1, 2 * n + 1)))
 
+
+class Forwarding(BerthTestCase):
+    """berthd forwarding its store to a second berthd on loopback, with
+    the receiver stopped for a while and the sender SIGKILLed: every
+    event arrives exactly once, in order."""
+
+    def test_forward_survives_receiver_outage_and_sender_kill(self):
+        recv = Berthd("recv").start()
+        try:
+            self.d.stop()
+            self.d.extra_args = ["--logs-forward-endpoint", recv.endpoint,
+                                 "--logs-forward-credentials", recv.credentials_file]
+            self.d.start()
+            self.ecs = self.d.client("ecs")
+            n = 3000
+            script = "i=1; while [ $i -le %d ]; do echo line-$i; i=$((i+1)); " \
+                     "[ $((i %% 100)) -eq 0 ] && sleep 0.1; done" % n
+            self.register(busybox_def("fwd", ["sh", "-c", script], logConfiguration=awslogs(
+                "/ecs/fwd", mode="blocking", **{"awslogs-create-group": "true"})))
+            arn = self.run_task("fwd")[0]["taskArn"]
+            stream = "app/app/" + arn.split("/")[-1]
+            rlogs = recv.client("logs")
+            self.wait_remote(rlogs, stream, 200)
+            recv.stop()          # the receiver goes away for a while
+            time.sleep(2)
+            recv.start()
+            rlogs = recv.client("logs")
+            self.wait_remote(rlogs, stream, 1500)
+            self.d.kill()        # the sender dies mid-forward
+            self.d.start()
+            self.ecs = self.d.client("ecs")
+            wait_stopped(self.ecs, [arn], 120)
+            got = self.wait_remote(rlogs, stream, n)
+            self.assertEqual(got, ["line-%d" % i for i in range(1, n + 1)])
+        finally:
+            recv.cleanup()
+
+    def wait_remote(self, logs, stream, at_least, timeout=60):
+        deadline = time.time() + timeout
+        msgs = []
+        while time.time() < deadline:
+            msgs, token = [], None
+            try:
+                while True:
+                    kw = {"nextToken": token} if token else {"startFromHead": True}
+                    r = logs.get_log_events(logGroupName="/ecs/fwd", logStreamName=stream, **kw)
+                    msgs += [e["message"] for e in r["events"]]
+                    if not r["events"]:
+                        break
+                    token = r["nextForwardToken"]
+            except logs.exceptions.ResourceNotFoundException:
+                pass
+            if len(msgs) >= at_least:
+                return msgs
+            time.sleep(0.2)
+        raise AssertionError("the receiver has %d of %d events" % (len(msgs), at_least))
 
 class LogsApi(BerthTestCase):
     load_images = ()
