@@ -17,7 +17,9 @@ def awslogs(group, prefix="app", **opts):
     return {"logDriver": "awslogs", "options": o}
 
 
-class Shipper(BerthTestCase):
+class LogsTestCase(BerthTestCase):
+    """A daemon, its Logs client, and tasks whose output goes to awslogs."""
+
     def setUp(self):
         super().setUp()
         self.logs = self.d.client("logs")
@@ -42,6 +44,8 @@ class Shipper(BerthTestCase):
                 return out
             token = r["nextForwardToken"]
 
+
+class Shipper(LogsTestCase):
     def test_lines_arrive_in_order_with_both_streams_interleaved(self):
         t, stream = self.run_logged(
             "order", "for i in 1 2 3; do echo out-$i; echo err-$i >&2; done; printf 'no-newline'")
@@ -163,52 +167,6 @@ class Shipper(BerthTestCase):
             p.wait()
         self.ecs.stop_task(task=arn)
         wait_stopped(self.ecs, [arn], 60)
-
-    def test_flood_blocking_arrives_complete(self):
-        # 20 MB of numbered lines in blocking mode: every line, in order.
-        n = 200000
-        script = "seq 1 %d | sed 's/$/ abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01234/'" % n
-        t, stream = self.run_logged("flood", script, timeout=300, mode="blocking")
-        self.assertEqual(t["containers"][0]["exitCode"], 0)
-        ev = self.events("/ecs/test", stream)
-        self.assertEqual(len(ev), n)
-        self.assertEqual(ev[0]["message"].split()[0], "1")
-        self.assertEqual(ev[-1]["message"].split()[0], str(n))
-        self.assertEqual([int(e["message"].split()[0]) for e in ev], list(range(1, n + 1)))
-
-    def test_flood_non_blocking_never_stalls(self):
-        # The same flood in the default mode: the container is never held
-        # up, and what the shipper dropped (if anything) is said in the
-        # stream, so stored + dropped accounts for every line.
-        n = 200000
-        script = "seq 1 %d | sed 's/$/ abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01234/'" % n
-        t, stream = self.run_logged("nbflood", script, timeout=300, **{"max-buffer-size": "64k"})
-        self.assertEqual(t["containers"][0]["exitCode"], 0)
-        ev = self.events("/ecs/test", stream)
-        lines = [e for e in ev if not e["message"].startswith("[berth] ")]
-        drops = [e for e in ev if e["message"].startswith("[berth] ")]
-        dropped = sum(int(e["message"].split()[1]) for e in drops)
-        self.assertEqual(len(lines) + dropped, n)
-        nums = [int(e["message"].split()[0]) for e in lines]
-        self.assertEqual(nums, sorted(nums))
-
-    def test_berthd_killed_mid_flood_loses_nothing(self):
-        n = 100000
-        self.register(busybox_def("kill9", ["sh", "-c", "sleep 1; seq 1 %d; sleep 1; seq %d %d" % (n, n + 1, 2 * n)],
-                                  logConfiguration=awslogs("/ecs/kill9", mode="blocking",
-                                                           **{"awslogs-create-group": "true"})))
-        arn = self.run_task("kill9")[0]["taskArn"]
-        wait_status(self.ecs, [arn], "RUNNING", 60)
-        time.sleep(1.5)
-        self.d.kill()
-        time.sleep(1)
-        self.d.start()
-        self.ecs = self.d.client("ecs")
-        self.logs = self.d.client("logs")
-        t = wait_stopped(self.ecs, [arn], 120)[0]
-        self.assertEqual(t["containers"][0]["exitCode"], 0)
-        ev = self.events("/ecs/kill9", "app/app/" + arn.split("/")[-1])
-        self.assertEqual([int(e["message"]) for e in ev], list(range(1, 2 * n + 1)))
 
 
 class Forwarding(BerthTestCase):
