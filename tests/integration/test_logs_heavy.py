@@ -1,7 +1,12 @@
 """test_logs_heavy.py: floods through the awslogs shipper: 20 MB in
 blocking mode arrives complete and in order, the same in non-blocking
 mode never stalls the container and accounts for every line, and a
-berthd SIGKILLed mid-flood loses nothing."""
+berthd SIGKILLed mid-flood loses nothing.  With the log store on a
+small tmpfs that fills up, blocking mode holds the container until
+space comes back and loses nothing; non-blocking mode lets it run on,
+drops, and says how many in the stream."""
+import os
+import subprocess
 import time
 import unittest
 
@@ -56,6 +61,66 @@ class Floods(LogsTestCase):
         ev = self.events("/ecs/kill9", "app/app/" + arn.split("/")[-1])
         self.assertEqual([int(e["message"]) for e in ev], list(range(1, 2 * n + 1)))
 
+
+class FullStore(LogsTestCase):
+    N = 100000  # 10.1 MB of lines
+
+    def setUp(self):
+        super().setUp()
+        self.d.stop()
+        self.logs_dir = os.path.join(self.d.state_dir, "logs")
+        os.makedirs(self.logs_dir, exist_ok=True)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", self.logs_dir], check=True)
+        self.filler = os.path.join(self.logs_dir, "filler")
+        with open(self.filler, "wb") as f:
+            f.write(b"\0" * (12 << 20))
+        self.d.start()
+        self.ecs, self.logs = self.d.client("ecs"), self.d.client("logs")
+
+    def tearDown(self):
+        try:
+            super().tearDown()
+        finally:  # the harness unmounts what is under its directory; this is the fallback
+            if os.path.ismount(self.logs_dir):
+                subprocess.run(["umount", "-l", self.logs_dir])
+
+    def flood(self, family, mode, **opts):
+        script = ("seq 1 %d | sed 's/$/ %s/'; sleep 3; echo after"
+                  % (self.N, "x" * (100 - 7)))
+        self.register(busybox_def(family, ["sh", "-c", script], logConfiguration=awslogs(
+            "/ecs/full", mode=mode, **dict({"awslogs-create-group": "true"}, **opts))))
+        arn = self.run_task(family)[0]["taskArn"]
+        wait_status(self.ecs, [arn], "RUNNING", 60)
+        return arn
+
+    def test_blocking_holds_the_container_until_space_returns(self):
+        arn = self.flood("fullb", "blocking")
+        time.sleep(5)  # the flood alone takes well under a second
+        t = self.ecs.describe_tasks(tasks=[arn])["tasks"][0]
+        self.assertEqual(t["lastStatus"], "RUNNING")
+        os.unlink(self.filler)
+        t = wait_stopped(self.ecs, [arn], 120)[0]
+        self.assertEqual(t["containers"][0]["exitCode"], 0)
+        ev = self.events("/ecs/full", "app/app/" + arn.split("/")[-1])
+        self.assertEqual([int(e["message"].split()[0]) for e in ev[:-1]], list(range(1, self.N + 1)))
+        self.assertEqual(ev[-1]["message"], "after")
+
+    def test_non_blocking_drops_and_says_so(self):
+        arn = self.flood("fulln", "non-blocking", **{"max-buffer-size": "64k"})
+        time.sleep(1.5)
+        os.unlink(self.filler)  # during the container's sleep
+        t = wait_stopped(self.ecs, [arn], 120)[0]
+        self.assertEqual(t["containers"][0]["exitCode"], 0)
+        ev = self.events("/ecs/full", "app/app/" + arn.split("/")[-1])
+        marks = [e["message"] for e in ev if e["message"].startswith("[berth] ")]
+        lines = [e for e in ev if e["message"][0].isdigit()]
+        self.assertEqual(len(marks), 1, marks)
+        dropped = int(marks[0].split()[1])
+        self.assertGreater(dropped, 0)
+        self.assertEqual(len(lines) + dropped, self.N)
+        # The container ran on: its last line came about 3 s after its first.
+        after = [e for e in ev if e["message"] == "after"][0]
+        self.assertLess(after["timestamp"] - ev[0]["timestamp"], 6000)
 
 if __name__ == "__main__":
     unittest.main()
