@@ -4,7 +4,7 @@
 # /var/lib/berth, run /run/berth, 127.0.0.1:8670) unless one already
 # runs, loads a busybox image built from Debian's busybox-static, then
 # with the AWS CLI: registers a Fargate task definition, runs it, waits
-# for it to stop, and shows its exit code and output.
+# for it to stop, and shows its exit code and its output as log events.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -28,12 +28,15 @@ aws() { /usr/bin/aws --profile berth --region us-east-1 --endpoint-url "$ENDPOIN
 aws ecs register-task-definition --family hello --requires-compatibilities FARGATE \
   --network-mode awsvpc --cpu 256 --memory 512 \
   --container-definitions '[{"name":"app","image":"busybox:1","essential":true,
-    "command":["sh","-c","echo hello from a berth task on $(hostname); uname -sr; id"]}]' \
+    "command":["sh","-c","echo hello from a berth task on $(hostname); uname -sr; id"],
+    "logConfiguration":{"logDriver":"awslogs","options":{"awslogs-group":"/ecs/hello",
+      "awslogs-stream-prefix":"demo","awslogs-region":"us-east-1","awslogs-create-group":"true"}}}]' \
   --query 'taskDefinition.taskDefinitionArn' --output text
 arn=$(aws ecs run-task --task-definition hello --query 'tasks[0].taskArn' --output text)
 echo "task: $arn"
 aws ecs wait tasks-stopped --tasks "$arn"
 aws ecs describe-tasks --tasks "$arn" --output table \
   --query 'tasks[0].{lastStatus:lastStatus,stopCode:stopCode,stoppedReason:stoppedReason,exitCode:containers[0].exitCode}'
-echo "output:"
-cat "$STATE/tasks/${arn##*/}/containers/app/output.log"
+echo "its log, through the CloudWatch Logs API:"
+aws logs get-log-events --log-group-name /ecs/hello --log-stream-name "demo/app/${arn##*/}" \
+  --start-from-head --query 'events[].[message]' --output text
