@@ -18,7 +18,7 @@ int berth_pull_image(struct berth_daemon *d, const cJSON *req, cJSON **resp, str
 	char digest[72];
 	int rc;
 
-	if (ecs_opt_string(req, "image", &image, e) < 0 || ecs_opt_string(req, "arch", &arch, e) < 0)
+	if (api_opt_string(req, "image", &image, e) < 0 || api_opt_string(req, "arch", &arch, e) < 0)
 		return -1;
 	if (image == NULL)
 		return api_invalid_param(e, "image is required");

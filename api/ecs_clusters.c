@@ -50,7 +50,7 @@ int ecs_create_cluster(struct berth_daemon *d, const cJSON *req, cJSON **resp, s
 	const char *name = NULL;
 	char parsed[256], arn[ARN_MAX];
 
-	if (ecs_opt_string(req, "clusterName", &name, e) < 0)
+	if (api_opt_string(req, "clusterName", &name, e) < 0)
 		return -1;
 	if (!arn_parse_cluster(&d->cfg, name, parsed, sizeof(parsed)) || strncmp(parsed, "arn:", 4) == 0)
 		return api_invalid_param(e, "Cluster names can be up to 255 characters long and may "

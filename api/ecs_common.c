@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "common/ids.h"
-#include "common/json.h"
 #include "runner/arn.h"
 #include "runner/daemon.h"
 #include "runner/store.h"
@@ -15,30 +14,6 @@
 int ecs_store_error(struct api_error *e, const char *what, const char *msg)
 {
 	return api_server_error(e, "%s: %s", what, msg);
-}
-
-int ecs_opt_string(const cJSON *req, const char *name, const char **out, struct api_error *e)
-{
-	struct berth_err err = { 0 };
-	bool bad = false;
-
-	*out = json_get_string(req, name, &bad, &err);
-	if (bad)
-		return api_invalid_param(e, "%s", err.msg);
-	return 0;
-}
-
-int ecs_opt_int(const cJSON *req, const char *name, long long min, long long max, long long *out,
-		bool *present, struct api_error *e)
-{
-	struct berth_err err = { 0 };
-	int rc = json_get_int(req, name, min, max, out, &err);
-
-	if (rc < 0)
-		return api_invalid_param(e, "%s", err.msg);
-	if (present)
-		*present = rc == 1;
-	return 0;
 }
 
 int ecs_cluster_of(struct berth_daemon *d, const cJSON *req, char *name, size_t len,
@@ -49,7 +24,7 @@ int ecs_cluster_of(struct berth_daemon *d, const cJSON *req, char *name, size_t 
 	char status[32], arn[ARN_MAX];
 	int rc;
 
-	if (ecs_opt_string(req, "cluster", &ref, e) < 0)
+	if (api_opt_string(req, "cluster", &ref, e) < 0)
 		return -1;
 	if (!arn_parse_cluster(&d->cfg, ref, name, len))
 		return api_error_set(e, 400, "ClusterNotFoundException", "Cluster not found.");
@@ -87,8 +62,8 @@ int ecs_paginate(const cJSON *req, char **items, long dflt, long max, cJSON *res
 	cJSON *arr = cJSON_AddArrayToObject(resp, key);
 	char next[32];
 
-	if (ecs_opt_int(req, "maxResults", 1, max, &limit, NULL, e) < 0 ||
-	    ecs_opt_string(req, "nextToken", &token, e) < 0)
+	if (api_opt_int(req, "maxResults", 1, max, &limit, NULL, e) < 0 ||
+	    api_opt_string(req, "nextToken", &token, e) < 0)
 		return -1;
 	if (token) {
 		char *end;

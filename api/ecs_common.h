@@ -1,6 +1,6 @@
 /* ecs_common.h: what the ECS handlers share: resolving the request's
- * cluster, reading typed request members into ECS errors, failures[]
- * entries, and nextToken/maxResults paging over a list of strings. */
+ * cluster, failures[] entries, and nextToken/maxResults paging over a
+ * list of strings. */
 #ifndef BERTH_API_ECS_COMMON_H
 #define BERTH_API_ECS_COMMON_H
 
@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "api_error.h"
+#include "api_params.h"
 
 struct berth_daemon;
 
@@ -17,10 +18,6 @@ struct berth_daemon;
 int ecs_cluster_of(struct berth_daemon *d, const cJSON *req, char *name, size_t len,
 		   struct api_error *e);
 
-/* Typed optional members; on a type error, InvalidParameterException. */
-int ecs_opt_string(const cJSON *req, const char *name, const char **out, struct api_error *e);
-int ecs_opt_int(const cJSON *req, const char *name, long long min, long long max, long long *out,
-		bool *present, struct api_error *e);
 
 void ecs_add_failure(cJSON *failures, const char *arn, const char *reason, const char *detail);
 

@@ -63,7 +63,7 @@ static int lookup(struct berth_daemon *d, const cJSON *req, cJSON **def, struct 
 	const char *ref = NULL;
 	int rc;
 
-	if (ecs_opt_string(req, "taskDefinition", &ref, e) < 0)
+	if (api_opt_string(req, "taskDefinition", &ref, e) < 0)
 		return -1;
 	if (ref == NULL || *ref == '\0')
 		return api_client_error(e, "taskDefinition is required");
@@ -95,8 +95,8 @@ int ecs_list_task_definitions(struct berth_daemon *d, const cJSON *req, cJSON **
 	cleanup_strv char **arns = NULL;
 	const char *prefix = NULL, *status = NULL, *sort = NULL;
 
-	if (ecs_opt_string(req, "familyPrefix", &prefix, e) < 0 ||
-	    ecs_opt_string(req, "status", &status, e) < 0 || ecs_opt_string(req, "sort", &sort, e) < 0)
+	if (api_opt_string(req, "familyPrefix", &prefix, e) < 0 ||
+	    api_opt_string(req, "status", &status, e) < 0 || api_opt_string(req, "sort", &sort, e) < 0)
 		return -1;
 	if (status && strcmp(status, "ACTIVE") && strcmp(status, "INACTIVE") && strcmp(status, "DELETE_IN_PROGRESS"))
 		return api_invalid_param(e, "status must be ACTIVE, INACTIVE or DELETE_IN_PROGRESS");
@@ -116,8 +116,8 @@ int ecs_list_task_definition_families(struct berth_daemon *d, const cJSON *req, 
 	cleanup_strv char **families = NULL;
 	const char *prefix = NULL, *status = NULL;
 
-	if (ecs_opt_string(req, "familyPrefix", &prefix, e) < 0 ||
-	    ecs_opt_string(req, "status", &status, e) < 0)
+	if (api_opt_string(req, "familyPrefix", &prefix, e) < 0 ||
+	    api_opt_string(req, "status", &status, e) < 0)
 		return -1;
 	if (status && strcmp(status, "ACTIVE") && strcmp(status, "INACTIVE") && strcmp(status, "ALL"))
 		return api_invalid_param(e, "status must be ACTIVE, INACTIVE or ALL");

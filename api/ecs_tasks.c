@@ -48,7 +48,7 @@ static int check_overrides(const cJSON *over, const cJSON *def, cJSON **out, str
 			return api_invalid_param(e, "Override for container named %s is not a container "
 						    "in the TaskDefinition.", name ? name : "(none)");
 	}
-	if (ecs_opt_string(over, "cpu", &cpu, e) < 0 || ecs_opt_string(over, "memory", &mem, e) < 0)
+	if (api_opt_string(over, "cpu", &cpu, e) < 0 || api_opt_string(over, "memory", &mem, e) < 0)
 		return -1;
 	if (cpu && taskdef_parse_cpu(cpu, &cpu_u) < 0)
 		return api_client_error(e, "Invalid 'cpu' setting for task.");
@@ -82,11 +82,11 @@ static int check_run_members(const cJSON *req, struct run_task_request *rt, stru
 	long long count = 1;
 	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(req, "tags");
 
-	if (ecs_opt_int(req, "count", 1, 10, &count, NULL, e) < 0 ||
-	    ecs_opt_string(req, "launchType", &launch, e) < 0 ||
-	    ecs_opt_string(req, "startedBy", &rt->started_by, e) < 0 ||
-	    ecs_opt_string(req, "group", &rt->group, e) < 0 ||
-	    ecs_opt_string(req, "clientToken", &rt->client_token, e) < 0)
+	if (api_opt_int(req, "count", 1, 10, &count, NULL, e) < 0 ||
+	    api_opt_string(req, "launchType", &launch, e) < 0 ||
+	    api_opt_string(req, "startedBy", &rt->started_by, e) < 0 ||
+	    api_opt_string(req, "group", &rt->group, e) < 0 ||
+	    api_opt_string(req, "clientToken", &rt->client_token, e) < 0)
 		return -1;
 	if (launch && strcmp(launch, "FARGATE") != 0)
 		return api_invalid_param(e, "launchType %s is not supported: berth runs FARGATE tasks",
@@ -116,7 +116,7 @@ int ecs_run_task(struct berth_daemon *d, const cJSON *req, cJSON **resp, struct 
 	int rc;
 
 	if (ecs_cluster_of(d, req, cluster, sizeof(cluster), e) < 0 ||
-	    ecs_opt_string(req, "taskDefinition", &ref, e) < 0 || check_run_members(req, &rt, e) < 0)
+	    api_opt_string(req, "taskDefinition", &ref, e) < 0 || check_run_members(req, &rt, e) < 0)
 		return -1;
 	if (ref == NULL || *ref == '\0')
 		return api_invalid_param(e, "taskDefinition is required");
@@ -146,7 +146,7 @@ int ecs_stop_task(struct berth_daemon *d, const cJSON *req, cJSON **resp, struct
 	int rc;
 
 	if (ecs_cluster_of(d, req, cluster, sizeof(cluster), e) < 0 ||
-	    ecs_opt_string(req, "task", &ref, e) < 0 || ecs_opt_string(req, "reason", &reason, e) < 0)
+	    api_opt_string(req, "task", &ref, e) < 0 || api_opt_string(req, "reason", &reason, e) < 0)
 		return -1;
 	if (ref == NULL || !arn_parse_task(&d->cfg, ref, id, sizeof(id), arn_cluster_name,
 					   sizeof(arn_cluster_name)))
@@ -226,10 +226,10 @@ int ecs_list_tasks(struct berth_daemon *d, const cJSON *req, cJSON **resp, struc
 	char cluster[256];
 
 	if (ecs_cluster_of(d, req, cluster, sizeof(cluster), e) < 0 ||
-	    ecs_opt_string(req, "family", &family, e) < 0 ||
-	    ecs_opt_string(req, "startedBy", &started_by, e) < 0 ||
-	    ecs_opt_string(req, "desiredStatus", &desired, e) < 0 ||
-	    ecs_opt_string(req, "launchType", &launch, e) < 0)
+	    api_opt_string(req, "family", &family, e) < 0 ||
+	    api_opt_string(req, "startedBy", &started_by, e) < 0 ||
+	    api_opt_string(req, "desiredStatus", &desired, e) < 0 ||
+	    api_opt_string(req, "launchType", &launch, e) < 0)
 		return -1;
 	if (desired && strcmp(desired, "RUNNING") && strcmp(desired, "PENDING") && strcmp(desired, "STOPPED"))
 		return api_invalid_param(e, "desiredStatus must be RUNNING, PENDING or STOPPED");
@@ -257,7 +257,7 @@ int berth_load_image(struct berth_daemon *d, const cJSON *req, cJSON **resp, str
 	const char *path = NULL;
 	cJSON *arr;
 
-	if (ecs_opt_string(req, "path", &path, e) < 0)
+	if (api_opt_string(req, "path", &path, e) < 0)
 		return -1;
 	if (path == NULL || path[0] != '/')
 		return api_invalid_param(e, "path must be an absolute path to an image archive");

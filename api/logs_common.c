@@ -6,50 +6,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/json.h"
 #include "runner/daemon.h"
-
-int logs_opt_string(const cJSON *req, const char *name, const char **out, struct api_error *e)
-{
-	struct berth_err err = { 0 };
-	bool bad = false;
-
-	*out = json_get_string(req, name, &bad, &err);
-	if (bad)
-		return api_invalid_param(e, "%s", err.msg);
-	return 0;
-}
 
 int logs_req_string(const cJSON *req, const char *name, const char **out, struct api_error *e)
 {
-	if (logs_opt_string(req, name, out, e) < 0)
+	if (api_opt_string(req, name, out, e) < 0)
 		return -1;
 	if (*out == NULL || **out == '\0')
 		return api_invalid_param(e, "1 validation error detected: Value null at '%s' "
 					    "failed to satisfy constraint: Member must not be null",
 					 name);
-	return 0;
-}
-
-int logs_opt_int(const cJSON *req, const char *name, long long min, long long max,
-		 long long *out, bool *present, struct api_error *e)
-{
-	struct berth_err err = { 0 };
-	int rc = json_get_int(req, name, min, max, out, &err);
-
-	if (rc < 0)
-		return api_invalid_param(e, "%s", err.msg);
-	if (present)
-		*present = rc == 1;
-	return 0;
-}
-
-int logs_opt_bool(const cJSON *req, const char *name, bool *out, struct api_error *e)
-{
-	struct berth_err err = { 0 };
-
-	if (json_get_bool(req, name, out, &err) < 0)
-		return api_invalid_param(e, "%s", err.msg);
 	return 0;
 }
 
@@ -85,9 +51,9 @@ int logs_req_group(const cJSON *req, bool identifier_ok, char *group, size_t len
 {
 	const char *name = NULL, *ident = NULL;
 
-	if (logs_opt_string(req, "logGroupName", &name, e) < 0)
+	if (api_opt_string(req, "logGroupName", &name, e) < 0)
 		return -1;
-	if (identifier_ok && logs_opt_string(req, "logGroupIdentifier", &ident, e) < 0)
+	if (identifier_ok && api_opt_string(req, "logGroupIdentifier", &ident, e) < 0)
 		return -1;
 	if (name && ident)
 		return api_invalid_param(e, "LogGroup name and LogGroup ARN are mutually exclusive "

@@ -1,7 +1,6 @@
 /* logs_common.h: what the CloudWatch Logs handlers share: the handler
- * declarations, reading the group and stream a request names, typed
- * optional members, mapping log store errors to the service's error
- * types, and ARNs. */
+ * declarations, reading the group and stream a request names, mapping
+ * log store errors to the service's error types, and ARNs. */
 #ifndef BERTH_API_LOGS_COMMON_H
 #define BERTH_API_LOGS_COMMON_H
 
@@ -11,6 +10,7 @@
 #include <stdint.h>
 
 #include "api_error.h"
+#include "api_params.h"
 #include "common/error.h"
 #include "router.h"
 
@@ -39,11 +39,6 @@ int logs_req_group(const cJSON *req, bool identifier_ok, char *group, size_t len
 		   struct api_error *e);
 /* A required string member. */
 int logs_req_string(const cJSON *req, const char *name, const char **out, struct api_error *e);
-int logs_opt_string(const cJSON *req, const char *name, const char **out, struct api_error *e);
-/* Optional integer in [min, max]; *present (may be NULL) says whether it was given. */
-int logs_opt_int(const cJSON *req, const char *name, long long min, long long max,
-		 long long *out, bool *present, struct api_error *e);
-int logs_opt_bool(const cJSON *req, const char *name, bool *out, struct api_error *e);
 
 /* A log store error as the service reports it (the store words its
  * messages as the service does): ENOENT → ResourceNotFoundException,

@@ -215,11 +215,11 @@ static int get_query_read(const cJSON *req, struct get_query *q, struct api_erro
 	long long start = 0, end = INT64_MAX;
 
 	q->limit = BATCH_EVENTS_MAX;
-	if (logs_opt_int(req, "startTime", 0, INT64_MAX, &start, NULL, e) < 0 ||
-	    logs_opt_int(req, "endTime", 0, INT64_MAX, &end, NULL, e) < 0 ||
-	    logs_opt_int(req, "limit", 1, BATCH_EVENTS_MAX, &q->limit, NULL, e) < 0 ||
-	    logs_opt_bool(req, "startFromHead", &q->from_head, e) < 0 ||
-	    logs_opt_string(req, "nextToken", &token, e) < 0)
+	if (api_opt_int(req, "startTime", 0, INT64_MAX, &start, NULL, e) < 0 ||
+	    api_opt_int(req, "endTime", 0, INT64_MAX, &end, NULL, e) < 0 ||
+	    api_opt_int(req, "limit", 1, BATCH_EVENTS_MAX, &q->limit, NULL, e) < 0 ||
+	    api_opt_bool(req, "startFromHead", &q->from_head, e) < 0 ||
+	    api_opt_string(req, "nextToken", &token, e) < 0)
 		return -1;
 	q->start = start;
 	q->end = end;

@@ -153,11 +153,11 @@ static int filter_read(const cJSON *req, struct filter *f, struct api_error *e)
 	long long start = 0, end = INT64_MAX;
 
 	f->limit = EVENTS_LIMIT_MAX;
-	if (logs_opt_int(req, "startTime", 0, INT64_MAX, &start, NULL, e) < 0 ||
-	    logs_opt_int(req, "endTime", 0, INT64_MAX, &end, NULL, e) < 0 ||
-	    logs_opt_int(req, "limit", 1, EVENTS_LIMIT_MAX, &f->limit, NULL, e) < 0 ||
-	    logs_opt_string(req, "filterPattern", &pattern, e) < 0 ||
-	    logs_opt_string(req, "nextToken", &token, e) < 0)
+	if (api_opt_int(req, "startTime", 0, INT64_MAX, &start, NULL, e) < 0 ||
+	    api_opt_int(req, "endTime", 0, INT64_MAX, &end, NULL, e) < 0 ||
+	    api_opt_int(req, "limit", 1, EVENTS_LIMIT_MAX, &f->limit, NULL, e) < 0 ||
+	    api_opt_string(req, "filterPattern", &pattern, e) < 0 ||
+	    api_opt_string(req, "nextToken", &token, e) < 0)
 		return -1;
 	f->start = start;
 	f->end = end;
@@ -188,7 +188,7 @@ static int selected_streams(struct berth_daemon *d, const char *group, const cJS
 
 	if ((rc = json_get_strv(req, "logStreamNames", &want, &err)) < 0)
 		return api_invalid_param(e, "logStreamNames: %s", err.msg);
-	if (logs_opt_string(req, "logStreamNamePrefix", &prefix, e) < 0)
+	if (api_opt_string(req, "logStreamNamePrefix", &prefix, e) < 0)
 		return -1;
 	if (want && prefix)
 		return api_invalid_param(e, "logStreamNames and logStreamNamePrefix are mutually "

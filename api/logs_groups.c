@@ -19,7 +19,7 @@ LOGS_HANDLER(logs_create_log_group)
 	const char *kms = NULL;
 
 	if (logs_req_group(req, false, group, sizeof(group), e) < 0 ||
-	    logs_opt_string(req, "kmsKeyId", &kms, e) < 0)
+	    api_opt_string(req, "kmsKeyId", &kms, e) < 0)
 		return -1;
 	if (kms)
 		return api_invalid_param(e, "kmsKeyId: berth stores logs on the local disk and "
@@ -71,10 +71,10 @@ static int group_query_read(const cJSON *req, struct group_query *q, struct api_
 	const char *token = NULL;
 
 	q->limit = DESCRIBE_LIMIT_MAX;
-	if (logs_opt_string(req, "logGroupNamePrefix", &q->prefix, e) < 0 ||
-	    logs_opt_string(req, "logGroupNamePattern", &q->pattern, e) < 0 ||
-	    logs_opt_string(req, "nextToken", &token, e) < 0 ||
-	    logs_opt_int(req, "limit", 1, DESCRIBE_LIMIT_MAX, &q->limit, NULL, e) < 0)
+	if (api_opt_string(req, "logGroupNamePrefix", &q->prefix, e) < 0 ||
+	    api_opt_string(req, "logGroupNamePattern", &q->pattern, e) < 0 ||
+	    api_opt_string(req, "nextToken", &token, e) < 0 ||
+	    api_opt_int(req, "limit", 1, DESCRIBE_LIMIT_MAX, &q->limit, NULL, e) < 0)
 		return -1;
 	if (q->prefix && q->pattern)
 		return api_invalid_param(e, "LogGroup name prefix and LogGroup name pattern are "
@@ -152,7 +152,7 @@ LOGS_HANDLER(logs_put_retention_policy)
 	uint64_t trimmed = 0;
 
 	if (logs_req_group(req, false, group, sizeof(group), e) < 0 ||
-	    logs_opt_int(req, "retentionInDays", 0, 100000, &days, &present, e) < 0)
+	    api_opt_int(req, "retentionInDays", 0, 100000, &days, &present, e) < 0)
 		return -1;
 	if (!present || !retention_days_valid(days))
 		return api_invalid_param(e, "1 validation error detected: Value '%lld' at "

@@ -65,11 +65,11 @@ static int stream_query_read(const cJSON *req, struct stream_query *q, struct ap
 	char *end;
 
 	q->limit = DESCRIBE_LIMIT_MAX;
-	if (logs_opt_string(req, "logStreamNamePrefix", &q->prefix, e) < 0 ||
-	    logs_opt_string(req, "orderBy", &order, e) < 0 ||
-	    logs_opt_bool(req, "descending", &q->descending, e) < 0 ||
-	    logs_opt_string(req, "nextToken", &token, e) < 0 ||
-	    logs_opt_int(req, "limit", 1, DESCRIBE_LIMIT_MAX, &q->limit, NULL, e) < 0)
+	if (api_opt_string(req, "logStreamNamePrefix", &q->prefix, e) < 0 ||
+	    api_opt_string(req, "orderBy", &order, e) < 0 ||
+	    api_opt_bool(req, "descending", &q->descending, e) < 0 ||
+	    api_opt_string(req, "nextToken", &token, e) < 0 ||
+	    api_opt_int(req, "limit", 1, DESCRIBE_LIMIT_MAX, &q->limit, NULL, e) < 0)
 		return -1;
 	if (order && strcmp(order, "LastEventTime") == 0)
 		q->by_last_event = true;
