@@ -17,7 +17,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../tests/integration"))
-from bench import meminfo, monitor_pids  # noqa: E402
+from bench import meminfo, monitor_pids, status_kib  # noqa: E402
 from harness import Berthd, busybox_def, wait_status, wait_stopped  # noqa: E402
 
 QUICK = "--quick" in sys.argv
@@ -28,17 +28,6 @@ def awslogs(mode):
     return {"logDriver": "awslogs", "options": {
         "awslogs-group": "/bench/logs", "awslogs-stream-prefix": "b", "awslogs-region": "us-east-1",
         "awslogs-create-group": "true", "mode": mode}}
-
-
-def hwm_kib(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def run(d, ecs, logs, family, sink, lines):
@@ -53,7 +42,7 @@ def run(d, ecs, logs, family, sink, lines):
     def poll():
         while not done.is_set():
             for p in monitor_pids(d):
-                peak[0] = max(peak[0], hwm_kib(p))
+                peak[0] = max(peak[0], status_kib(p, "VmHWM"))
             time.sleep(0.05)
     t = threading.Thread(target=poll)
     t.start()
