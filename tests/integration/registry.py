@@ -2,14 +2,57 @@
 test, with images pushed by skopeo from the test archives; optionally
 behind htpasswd Basic auth.  stop() ends it by PID and removes its
 storage."""
+import gzip
+import hashlib
+import json
 import os
 import shutil
 import subprocess
+import tarfile
 import tempfile
 import time
 import urllib.request
 
 from harness import IMAGES, free_port
+
+LAYER_TYPES = {"zstd": "application/vnd.oci.image.layer.v1.tar+zstd",
+               "uncompressed": "application/vnd.oci.image.layer.v1.tar"}
+
+
+def recompressed(archive, kind, tmp):
+    """An OCI layout of ARCHIVE with its gzip layers recompressed as KIND
+    (zstd, uncompressed): skopeo alone reuses the gzip blobs."""
+    out = os.path.join(tmp, "oci-" + kind)
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    with tarfile.open(archive) as t:
+        t.extractall(out)
+    blobs = os.path.join(out, "blobs", "sha256")
+
+    def put(data):
+        d = hashlib.sha256(data).hexdigest()
+        with open(os.path.join(blobs, d), "wb") as f:
+            f.write(data)
+        return "sha256:" + d
+
+    def blob(digest):
+        with open(os.path.join(blobs, digest.split(":")[1]), "rb") as f:
+            return f.read()
+
+    with open(os.path.join(out, "index.json")) as f:
+        index = json.load(f)
+    for m in index["manifests"]:
+        manifest = json.loads(blob(m["digest"]))
+        for layer in manifest["layers"]:
+            raw = gzip.decompress(blob(layer["digest"]))
+            data = raw if kind == "uncompressed" else subprocess.run(
+                ["zstd", "-q", "-c"], input=raw, capture_output=True, check=True).stdout
+            layer.update(digest=put(data), size=len(data), mediaType=LAYER_TYPES[kind])
+        text = json.dumps(manifest).encode()
+        m.update(digest=put(text), size=len(text))
+    with open(os.path.join(out, "index.json"), "w") as f:
+        json.dump(index, f)
+    return out
 
 
 class Registry:
@@ -49,17 +92,29 @@ class Registry:
                 time.sleep(0.1)
         raise AssertionError("docker-registry did not start")
 
-    def push(self, archive, name):
-        """Push a test archive as NAME:TAG; returns the pushed manifest digest."""
+    def push(self, archive, name, layers=None):
+        """Push a test archive as NAME:TAG; returns the pushed manifest digest.
+        layers: None (as in the archive, gzip) or "zstd".  ("uncompressed"
+        layouts can be built, but skopeo gzips such layers when pushing.)"""
         args = ["skopeo", "copy", "-q", "--dest-tls-verify=false"]
+
         if self.user:
             args += ["--dest-creds", "%s:%s" % (self.user, self.password)]
         digest_file = os.path.join(self.tmp, "digest")
-        args += ["--digestfile", digest_file, "oci-archive:" + os.path.join(IMAGES, archive),
-                 "docker://%s/%s" % (self.host, name)]
+        src = "oci-archive:" + os.path.join(IMAGES, archive)
+        if layers:
+            src = "oci:" + recompressed(os.path.join(IMAGES, archive), layers, self.tmp)
+        args += ["--digestfile", digest_file, src, "docker://%s/%s" % (self.host, name)]
         subprocess.run(args, check=True, timeout=120)
         with open(digest_file) as f:
             return f.read().strip()
+
+    def manifest(self, repo, digest):
+        """The manifest REPO@DIGEST as the registry serves it (no auth)."""
+        req = urllib.request.Request("http://%s/v2/%s/manifests/%s" % (self.host, repo, digest),
+                                     headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())
 
     def blob_gets(self, digest):
         """How many GETs of blob DIGEST the registry served (its access log)."""

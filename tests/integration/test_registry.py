@@ -10,7 +10,7 @@ import os
 import unittest
 
 from harness import Berthd, BerthTestCase, busybox_def, wait_stopped
-from registry import Registry
+from registry import LAYER_TYPES, Registry
 
 
 class RegistryTestCase(BerthTestCase):
@@ -78,6 +78,17 @@ class Pull(RegistryTestCase):
                                      "&& cat /data/new.txt"], image=self.image("layered:1"))
         self.assertEqual(t["containers"][0]["exitCode"], 0, t.get("stoppedReason"))
         self.assertIn("new", self.d.output(t["taskArn"].split("/")[-1], "app"))
+
+    def test_zstd_layers(self):
+        for kind in ("zstd",):
+            digest = self.reg.push("layered-oci.tar", "layered-%s:1" % kind, layers=kind)
+            manifest = self.reg.manifest("layered-%s" % kind, digest)
+            self.assertEqual({l["mediaType"] for l in manifest["layers"]}, {LAYER_TYPES[kind]})
+            t = self.run_one("l" + kind[:4], ["sh", "-c", "test ! -e /etc/motd && cat /data/new.txt"],
+                             image=self.image("layered-%s:1" % kind))
+            self.assertEqual(t["containers"][0]["exitCode"], 0, t.get("stoppedReason"))
+            self.assertEqual(t["containers"][0]["imageDigest"], digest)
+            self.assertIn("new", self.d.output(t["taskArn"].split("/")[-1], "app"))
 
     def test_unknown_tag(self):
         t = self.run_one("notag", ["true"], image=self.image("busybox:nosuchtag"))
