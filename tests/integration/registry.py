@@ -19,40 +19,78 @@ LAYER_TYPES = {"zstd": "application/vnd.oci.image.layer.v1.tar+zstd",
                "uncompressed": "application/vnd.oci.image.layer.v1.tar"}
 
 
-def recompressed(archive, kind, tmp):
-    """An OCI layout of ARCHIVE with its gzip layers recompressed as KIND
-    (zstd, uncompressed): skopeo alone reuses the gzip blobs."""
-    out = os.path.join(tmp, "oci-" + kind)
-    shutil.rmtree(out, ignore_errors=True)
-    os.makedirs(out)
-    with tarfile.open(archive) as t:
-        t.extractall(out)
-    blobs = os.path.join(out, "blobs", "sha256")
+class Layout:
+    """An OCI image layout unpacked from a test archive, to rework."""
 
-    def put(data):
+    def __init__(self, archive, path):
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path)
+        with tarfile.open(archive) as t:
+            t.extractall(path)
+        self.path = path
+        self.blobs = os.path.join(path, "blobs", "sha256")
+
+    def put(self, data):
         d = hashlib.sha256(data).hexdigest()
-        with open(os.path.join(blobs, d), "wb") as f:
+        with open(os.path.join(self.blobs, d), "wb") as f:
             f.write(data)
         return "sha256:" + d
 
-    def blob(digest):
-        with open(os.path.join(blobs, digest.split(":")[1]), "rb") as f:
+    def blob(self, digest):
+        with open(os.path.join(self.blobs, digest.split(":")[1]), "rb") as f:
             return f.read()
 
-    with open(os.path.join(out, "index.json")) as f:
-        index = json.load(f)
+    def index(self):
+        with open(os.path.join(self.path, "index.json")) as f:
+            return json.load(f)
+
+    def set_index(self, index):
+        with open(os.path.join(self.path, "index.json"), "w") as f:
+            json.dump(index, f)
+
+
+def two_platforms(archive, tmp):
+    """An OCI layout whose image index lists linux/arm64 first (the same
+    layers, a config whose Cmd prints "arm64 image") and then the
+    archive's linux/amd64 image."""
+    lay = Layout(archive, os.path.join(tmp, "oci-multi"))
+    amd = lay.index()["manifests"][0]
+    manifest = json.loads(lay.blob(amd["digest"]))
+    config = json.loads(lay.blob(manifest["config"]["digest"]))
+    config["architecture"] = "arm64"
+    config.setdefault("config", {})["Cmd"] = ["sh", "-c", "echo arm64 image"]
+    text = json.dumps(config).encode()
+    manifest["config"].update(digest=lay.put(text), size=len(text))
+    arm_text = json.dumps(manifest).encode()
+    entry = lambda digest, size, arch: {
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest, "size": size,
+        "platform": {"architecture": arch, "os": "linux"}}
+    index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+             "manifests": [entry(lay.put(arm_text), len(arm_text), "arm64"),
+                           entry(amd["digest"], amd["size"], "amd64")]}
+    text = json.dumps(index).encode()
+    lay.set_index({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.index.v1+json", "digest": lay.put(text),
+        "size": len(text)}]})
+    return lay.path
+
+
+def recompressed(archive, kind, tmp):
+    """An OCI layout of ARCHIVE with its gzip layers recompressed as KIND
+    (zstd, uncompressed): skopeo alone reuses the gzip blobs."""
+    lay = Layout(archive, os.path.join(tmp, "oci-" + kind))
+    index = lay.index()
     for m in index["manifests"]:
-        manifest = json.loads(blob(m["digest"]))
+        manifest = json.loads(lay.blob(m["digest"]))
         for layer in manifest["layers"]:
-            raw = gzip.decompress(blob(layer["digest"]))
+            raw = gzip.decompress(lay.blob(layer["digest"]))
             data = raw if kind == "uncompressed" else subprocess.run(
                 ["zstd", "-q", "-c"], input=raw, capture_output=True, check=True).stdout
-            layer.update(digest=put(data), size=len(data), mediaType=LAYER_TYPES[kind])
+            layer.update(digest=lay.put(data), size=len(data), mediaType=LAYER_TYPES[kind])
         text = json.dumps(manifest).encode()
-        m.update(digest=put(text), size=len(text))
-    with open(os.path.join(out, "index.json"), "w") as f:
-        json.dump(index, f)
-    return out
+        m.update(digest=lay.put(text), size=len(text))
+    lay.set_index(index)
+    return lay.path
 
 
 class Registry:
@@ -91,6 +129,17 @@ class Registry:
             except OSError:
                 time.sleep(0.1)
         raise AssertionError("docker-registry did not start")
+
+    def push_layout(self, layout, name):
+        """Push an OCI layout with all its platforms; returns the digest the tag names."""
+        args = ["skopeo", "copy", "-q", "--all", "--dest-tls-verify=false"]
+        if self.user:
+            args += ["--dest-creds", "%s:%s" % (self.user, self.password)]
+        digest_file = os.path.join(self.tmp, "digest")
+        args += ["--digestfile", digest_file, "oci:" + layout, "docker://%s/%s" % (self.host, name)]
+        subprocess.run(args, check=True, timeout=120)
+        with open(digest_file) as f:
+            return f.read().strip()
 
     def push(self, archive, name, layers=None):
         """Push a test archive as NAME:TAG; returns the pushed manifest digest.

@@ -9,8 +9,8 @@ import json
 import os
 import unittest
 
-from harness import Berthd, BerthTestCase, busybox_def, wait_stopped
-from registry import LAYER_TYPES, Registry
+from harness import IMAGES, Berthd, BerthTestCase, busybox_def, wait_stopped
+from registry import LAYER_TYPES, Registry, two_platforms
 
 
 class RegistryTestCase(BerthTestCase):
@@ -89,6 +89,20 @@ class Pull(RegistryTestCase):
             self.assertEqual(t["containers"][0]["exitCode"], 0, t.get("stoppedReason"))
             self.assertEqual(t["containers"][0]["imageDigest"], digest)
             self.assertIn("new", self.d.output(t["taskArn"].split("/")[-1], "app"))
+
+    def test_index_picks_the_task_platform(self):
+        index_digest = self.reg.push_layout(two_platforms(os.path.join(IMAGES, "busybox-oci.tar"),
+                                                          self.reg.tmp), "multi:1")
+        for arch, want in (("X86_64", "hello from busybox"), ("ARM64", "arm64 image")):
+            td = busybox_def("multi" + arch, None, image=self.image("multi:1"))
+            td["runtimePlatform"] = {"cpuArchitecture": arch, "operatingSystemFamily": "LINUX"}
+            self.register(td)
+            arn = self.run_task("multi" + arch)[0]["taskArn"]
+            t = wait_stopped(self.ecs, [arn], 90)[0]
+            self.assertEqual(t["containers"][0]["exitCode"], 0, t.get("stoppedReason"))
+            self.assertIn(want, self.d.output(arn.split("/")[-1], "app"))
+            self.assertTrue(t["containers"][0]["imageDigest"].startswith("sha256:"))
+        self.assertTrue(index_digest.startswith("sha256:"))
 
     def test_unknown_tag(self):
         t = self.run_one("notag", ["true"], image=self.image("busybox:nosuchtag"))
