@@ -226,6 +226,7 @@ static void close_modules(struct berth_daemon *d)
 {
 	logs_forwarder_stop(d->forwarder);
 	runner_free(d->runner);
+	cgroup_parent_remove(d->cgroups);
 	cgroup_host_free(d->cgroups);
 	storage_host_free(d->storage);
 	credentials_free(d->creds);

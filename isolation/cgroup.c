@@ -30,6 +30,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/log.h"
 
 #define CG_V2_ROOT "/sys/fs/cgroup"
 
@@ -119,6 +120,18 @@ struct cgroup_host *cgroup_probe(const char *parent, struct berth_err *err)
 		return NULL;
 	}
 	return steal_pointer(&h);
+}
+
+void cgroup_parent_remove(const struct cgroup_host *h)
+{
+	for (size_t i = 0; h && i < h->n_roots; i++) {
+		char p[PATH_MAX];
+		struct berth_err e = { 0 };
+		/* A plain rmdir: it fails (EBUSY) while any task cgroup is left. */
+		if (cg_path(h, i, NULL, NULL, NULL, p, &e) == 0 && rmdir(p) < 0 && errno != ENOENT &&
+		    errno != EBUSY)
+			log_warn("remove cgroup parent %s: %s", p, strerror(errno));
+	}
 }
 
 void cgroup_host_free(struct cgroup_host *h)

@@ -25,6 +25,9 @@ struct cgroup_host;
  * Returns NULL with err set when no usable cgroup hierarchy exists. */
 struct cgroup_host *cgroup_probe(const char *parent, struct berth_err *err);
 void cgroup_host_free(struct cgroup_host *h);
+/* Remove berth's parent from every hierarchy if it is empty (berthd, when
+ * it stops: tasks still running keep it, and their own cgroups). */
+void cgroup_parent_remove(const struct cgroup_host *h);
 enum cgroup_layout cgroup_host_layout(const struct cgroup_host *h);
 const char *cgroup_layout_name(enum cgroup_layout l);
 

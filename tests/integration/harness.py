@@ -228,6 +228,8 @@ class BerthTestCase(unittest.TestCase):
             self.d.stop_all_tasks(self.ecs)
             self.d.stop()
             self.assertEqual(cgroup_leftovers(self.d), [], "cgroups left behind")
+            self.assertEqual(cgroup_dirs(self.d.cgroup_parent), [],
+                             "berthd stopped but left its cgroup parent")
             self.assertEqual(sanitizer_reports(self.d), [], "sanitizer reports in berth's logs")
         finally:
             keep = os.path.join(BUILD, "test-logs")
