@@ -16,6 +16,9 @@
 
 struct berth_daemon;
 
+#define LOGS_DESCRIBE_LIMIT_MAX 50      /* DescribeLogGroups, DescribeLogStreams */
+#define LOGS_RESPONSE_BYTES_MAX 1048576 /* events in one GetLogEvents/FilterLogEvents answer */
+
 #define LOGS_HANDLER(fn) \
 	int fn(struct berth_daemon *d, const cJSON *req, cJSON **resp, struct api_error *e)
 

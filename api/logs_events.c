@@ -20,12 +20,7 @@
 #include "runner/daemon.h"
 #include "runner/logstore.h"
 
-#define BATCH_EVENTS_MAX 10000
-#define BATCH_BYTES_MAX 1048576
-#define EVENT_OVERHEAD 26
 #define HOUR_MS (3600LL * 1000)
-#define DAY_MS (24 * HOUR_MS)
-#define RESPONSE_BYTES_MAX 1048576
 
 struct put_batch {
 	struct logstore_rec *recs;
@@ -58,9 +53,9 @@ static int put_batch_read(const cJSON *events, struct put_batch *b, struct api_e
 	int n = cJSON_GetArraySize(events);
 	const cJSON *ev;
 
-	if (n < 1 || n > BATCH_EVENTS_MAX)
+	if (n < 1 || n > LOGS_BATCH_EVENTS_MAX)
 		return api_invalid_param(e, "logEvents: Member must have length between 1 and %d",
-					 BATCH_EVENTS_MAX);
+					 LOGS_BATCH_EVENTS_MAX);
 	b->recs = calloc((size_t)n, sizeof(*b->recs));
 	if (b->recs == NULL)
 		return api_server_error(e, "out of memory");
@@ -70,14 +65,14 @@ static int put_batch_read(const cJSON *events, struct put_batch *b, struct api_e
 		if (i > 0 && b->recs[i].ts < b->recs[i - 1].ts)
 			return api_invalid_param(e, "Log events in a single PutLogEvents request must "
 						    "be in chronological order.");
-		bytes += b->recs[i].len + EVENT_OVERHEAD;
+		bytes += b->recs[i].len + LOGS_EVENT_OVERHEAD;
 		i++;
 	}
 	b->n = i;
-	if (bytes > BATCH_BYTES_MAX)
+	if (bytes > LOGS_BATCH_BYTES_MAX)
 		return api_invalid_param(e, "Upload too large: %zu bytes exceeds limit of %d", bytes,
-					 BATCH_BYTES_MAX);
-	if (b->recs[b->n - 1].ts - b->recs[0].ts > DAY_MS)
+					 LOGS_BATCH_BYTES_MAX);
+	if (b->recs[b->n - 1].ts - b->recs[0].ts > LOGS_BATCH_SPAN_MS)
 		return api_invalid_param(e, "The batch of log events in a single PutLogEvents "
 					    "request cannot span more than 24 hours.");
 	return 0;
@@ -94,9 +89,9 @@ static void put_batch_classify(struct put_batch *b, int64_t now, int retention_d
 			b->too_new_start = (long long)i;
 			break;
 		}
-		if (ts < now - 14 * DAY_MS)
+		if (ts < now - 14 * LOGS_DAY_MS)
 			b->too_old_end = (long long)i;
-		if (retention_days > 0 && ts < now - retention_days * DAY_MS)
+		if (retention_days > 0 && ts < now - retention_days * LOGS_DAY_MS)
 			b->expired_end = (long long)i;
 	}
 }
@@ -214,10 +209,10 @@ static int get_query_read(const cJSON *req, struct get_query *q, struct api_erro
 	const char *token = NULL;
 	long long start = 0, end = INT64_MAX;
 
-	q->limit = BATCH_EVENTS_MAX;
+	q->limit = LOGS_BATCH_EVENTS_MAX;
 	if (api_opt_int(req, "startTime", 0, INT64_MAX, &start, NULL, e) < 0 ||
 	    api_opt_int(req, "endTime", 0, INT64_MAX, &end, NULL, e) < 0 ||
-	    api_opt_int(req, "limit", 1, BATCH_EVENTS_MAX, &q->limit, NULL, e) < 0 ||
+	    api_opt_int(req, "limit", 1, LOGS_BATCH_EVENTS_MAX, &q->limit, NULL, e) < 0 ||
 	    api_opt_bool(req, "startFromHead", &q->from_head, e) < 0 ||
 	    api_opt_string(req, "nextToken", &token, e) < 0)
 		return -1;
@@ -247,11 +242,11 @@ static int take(struct collect *c, const struct logstore_event *ev)
 {
 	if (ev->ts < c->q->start || ev->ts >= c->q->end)
 		return 0;
-	if (c->n > 0 && c->bytes + ev->len + EVENT_OVERHEAD > RESPONSE_BYTES_MAX)
+	if (c->n > 0 && c->bytes + ev->len + LOGS_EVENT_OVERHEAD > LOGS_RESPONSE_BYTES_MAX)
 		return 1;
 	cJSON_AddItemToArray(c->events, output_event(ev));
 	c->n++;
-	c->bytes += ev->len + EVENT_OVERHEAD;
+	c->bytes += ev->len + LOGS_EVENT_OVERHEAD;
 	return 2;
 }
 

@@ -23,10 +23,7 @@
 #include "runner/daemon.h"
 #include "runner/logstore.h"
 
-#define EVENTS_LIMIT_MAX 10000
 #define STREAM_NAMES_MAX 100
-#define EVENT_OVERHEAD 26
-#define RESPONSE_BYTES_MAX 1048576
 
 struct key {
 	int64_t ts;
@@ -79,8 +76,8 @@ static void cut_back(struct filter *f)
 
 	qsort(f->c, f->n, sizeof(*f->c), candidate_cmp);
 	while (keep < f->n && (long long)keep < f->limit &&
-	       (keep == 0 || bytes + f->c[keep].len + EVENT_OVERHEAD <= RESPONSE_BYTES_MAX)) {
-		bytes += f->c[keep].len + EVENT_OVERHEAD;
+	       (keep == 0 || bytes + f->c[keep].len + LOGS_EVENT_OVERHEAD <= LOGS_RESPONSE_BYTES_MAX)) {
+		bytes += f->c[keep].len + LOGS_EVENT_OVERHEAD;
 		keep++;
 	}
 	for (size_t i = keep; i < f->n; i++)
@@ -152,10 +149,10 @@ static int filter_read(const cJSON *req, struct filter *f, struct api_error *e)
 	const char *pattern = NULL, *token = NULL;
 	long long start = 0, end = INT64_MAX;
 
-	f->limit = EVENTS_LIMIT_MAX;
+	f->limit = LOGS_BATCH_EVENTS_MAX;
 	if (api_opt_int(req, "startTime", 0, INT64_MAX, &start, NULL, e) < 0 ||
 	    api_opt_int(req, "endTime", 0, INT64_MAX, &end, NULL, e) < 0 ||
-	    api_opt_int(req, "limit", 1, EVENTS_LIMIT_MAX, &f->limit, NULL, e) < 0 ||
+	    api_opt_int(req, "limit", 1, LOGS_BATCH_EVENTS_MAX, &f->limit, NULL, e) < 0 ||
 	    api_opt_string(req, "filterPattern", &pattern, e) < 0 ||
 	    api_opt_string(req, "nextToken", &token, e) < 0)
 		return -1;

@@ -3,7 +3,6 @@
 #include "logs_forward.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +17,6 @@
 #include "logs_forward_internal.h"
 #include "runner/logstore.h"
 
-#define BATCH_EVENTS_MAX 10000
-#define BATCH_BYTES_MAX 1048576
-#define EVENT_OVERHEAD 26
-#define BATCH_SPAN_MS (24LL * 3600 * 1000)
 #define IDLE_MS 1000
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 30000
@@ -46,14 +41,6 @@ struct checkpoint {
 	int64_t pending_ts;  /* its last event */
 	char pending_sha[65];
 };
-
-static void sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[32];
-
-	EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL);
-	hex_encode(md, sizeof(md), out);
-}
 
 /* ---- checkpoints ---- */
 
@@ -120,9 +107,9 @@ static int batch_cb(void *arg, const struct logstore_event *ev)
 	cJSON *o;
 	char *msg;
 
-	if (b->n == BATCH_EVENTS_MAX ||
-	    (b->n > 0 && (b->bytes + ev->len + EVENT_OVERHEAD > BATCH_BYTES_MAX ||
-			  ev->ts - b->first_ts > BATCH_SPAN_MS || ev->ts < b->last_ts)))
+	if (b->n == LOGS_BATCH_EVENTS_MAX ||
+	    (b->n > 0 && (b->bytes + ev->len + LOGS_EVENT_OVERHEAD > LOGS_BATCH_BYTES_MAX ||
+			  ev->ts - b->first_ts > LOGS_BATCH_SPAN_MS || ev->ts < b->last_ts)))
 		return 1;
 	msg = strndup(ev->msg, ev->len);
 	if (msg == NULL)
@@ -136,7 +123,7 @@ static int batch_cb(void *arg, const struct logstore_event *ev)
 	if (b->n == 0)
 		b->first_ts = ev->ts;
 	b->n++;
-	b->bytes += ev->len + EVENT_OVERHEAD;
+	b->bytes += ev->len + LOGS_EVENT_OVERHEAD;
 	b->last_ts = ev->ts;
 	b->end = ev->next;
 	return 0;

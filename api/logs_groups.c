@@ -10,8 +10,6 @@
 #include "runner/daemon.h"
 #include "runner/logstore.h"
 
-#define DESCRIBE_LIMIT_MAX 50
-
 LOGS_HANDLER(logs_create_log_group)
 {
 	struct berth_err err = { 0 };
@@ -70,11 +68,11 @@ static int group_query_read(const cJSON *req, struct group_query *q, struct api_
 {
 	const char *token = NULL;
 
-	q->limit = DESCRIBE_LIMIT_MAX;
+	q->limit = LOGS_DESCRIBE_LIMIT_MAX;
 	if (api_opt_string(req, "logGroupNamePrefix", &q->prefix, e) < 0 ||
 	    api_opt_string(req, "logGroupNamePattern", &q->pattern, e) < 0 ||
 	    api_opt_string(req, "nextToken", &token, e) < 0 ||
-	    api_opt_int(req, "limit", 1, DESCRIBE_LIMIT_MAX, &q->limit, NULL, e) < 0)
+	    api_opt_int(req, "limit", 1, LOGS_DESCRIBE_LIMIT_MAX, &q->limit, NULL, e) < 0)
 		return -1;
 	if (q->prefix && q->pattern)
 		return api_invalid_param(e, "LogGroup name prefix and LogGroup name pattern are "

@@ -10,8 +10,6 @@
 #include "runner/daemon.h"
 #include "runner/logstore.h"
 
-#define DESCRIBE_LIMIT_MAX 50
-
 static int req_group_stream(const cJSON *req, char *group, const char **stream,
 			    struct api_error *e)
 {
@@ -64,12 +62,12 @@ static int stream_query_read(const cJSON *req, struct stream_query *q, struct ap
 	const char *order = NULL, *token = NULL;
 	char *end;
 
-	q->limit = DESCRIBE_LIMIT_MAX;
+	q->limit = LOGS_DESCRIBE_LIMIT_MAX;
 	if (api_opt_string(req, "logStreamNamePrefix", &q->prefix, e) < 0 ||
 	    api_opt_string(req, "orderBy", &order, e) < 0 ||
 	    api_opt_bool(req, "descending", &q->descending, e) < 0 ||
 	    api_opt_string(req, "nextToken", &token, e) < 0 ||
-	    api_opt_int(req, "limit", 1, DESCRIBE_LIMIT_MAX, &q->limit, NULL, e) < 0)
+	    api_opt_int(req, "limit", 1, LOGS_DESCRIBE_LIMIT_MAX, &q->limit, NULL, e) < 0)
 		return -1;
 	if (order && strcmp(order, "LastEventTime") == 0)
 		q->by_last_event = true;

@@ -89,13 +89,6 @@ static void sbuf_ch(struct sbuf *b, char c)
 	sbuf_add(b, &c, 1);
 }
 
-static void sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	SHA256(data, len, md);
-	hex_encode(md, sizeof(md), out);
-}
-
 static bool hmac(const void *key, size_t klen, const char *msg, unsigned char out[32])
 {
 	unsigned int olen = 32;

@@ -358,7 +358,8 @@ void registry_close(struct registry *r)
 	free(r);
 }
 
-static void sha256_hex(const unsigned char *md, char out[72])
+/* "sha256:<hex>" of a finished SHA-256. */
+static void digest_of_md(const unsigned char *md, char out[72])
 {
 	strcpy(out, "sha256:");
 	hex_encode(md, 32, out + 7);
@@ -399,7 +400,7 @@ int registry_get_manifest(struct registry *r, const char *reference, char **body
 		return -1;
 	}
 	EVP_Digest(rs.body ? rs.body : "", rs.len, md, NULL, EVP_sha256(), NULL);
-	sha256_hex(md, digest);
+	digest_of_md(md, digest);
 	if (strncmp(rs.digest, "sha256:", 7) == 0 && strcmp(rs.digest, digest) != 0) {
 		response_free(&rs);
 		return berth_err_set(err, 0, "manifest %s: digest mismatch: registry says %s, content is %s",
@@ -437,7 +438,7 @@ static int finish_blob(struct registry *r, struct response *rs, const char *dige
 	if (fflush(rs->file) != 0 || fsync(fileno(rs->file)) < 0)
 		return berth_err_errno(err, "write blob %s", digest);
 	EVP_DigestFinal_ex(rs->md, md, &mdlen);
-	sha256_hex(md, got);
+	digest_of_md(md, got);
 	if (rs->written != size || strcmp(got, digest) != 0) {
 		unlink(partial);
 		if (rs->written != size)

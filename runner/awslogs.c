@@ -11,13 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/ids.h"
 #include "common/log.h"
 #include "logstore.h"
 
-#define BATCH_EVENTS 1024
+#define APPEND_CHUNK 1024 /* events per logstore_writer_append */
 #define SYNC_DIRTY_BYTES (8u << 20)
 
 struct pending_event {
@@ -49,11 +48,6 @@ struct awslogs {
 	int64_t last_sync_ms;
 };
 
-static int64_t now_ms(void)
-{
-	return time_now_ms();
-}
-
 static bool grow(struct growbuf *b, size_t more)
 {
 	size_t cap;
@@ -74,16 +68,11 @@ static bool grow(struct growbuf *b, size_t more)
 
 /* ---- the batch ---- */
 
-static size_t batch_bytes(const struct awslogs *a)
-{
-	return a->arena.len;
-}
-
 static void batch_add(struct awslogs *a, int64_t ts, const char *msg, size_t len)
 {
 	if (len == 0)
 		return;
-	if (!a->o.blocking && batch_bytes(a) + len > a->o.max_buffer && a->n_ev > 0) {
+	if (!a->o.blocking && a->arena.len + len > a->o.max_buffer && a->n_ev > 0) {
 		a->dropped++;
 		return;
 	}
@@ -119,23 +108,23 @@ static void report_drops(struct awslogs *a)
 		       "max-buffer-size %zu (mode non-blocking)",
 		       (unsigned long long)n, a->o.max_buffer);
 	a->dropped_reported = a->dropped;
-	batch_add(a, now_ms(), msg, (size_t)len);
+	batch_add(a, time_now_ms(), msg, (size_t)len);
 }
 
-/* Append the batch, BATCH_EVENTS at a time; keep what was refused. */
+/* Append the batch, APPEND_CHUNK at a time; keep what was refused. */
 static void batch_flush(struct awslogs *a)
 {
-	struct logstore_rec recs[BATCH_EVENTS];
+	struct logstore_rec recs[APPEND_CHUNK];
 	struct berth_err err = { 0 };
 	size_t done = 0;
 
 	while (done < a->n_ev) {
-		size_t n = a->n_ev - done < BATCH_EVENTS ? a->n_ev - done : BATCH_EVENTS;
+		size_t n = a->n_ev - done < APPEND_CHUNK ? a->n_ev - done : APPEND_CHUNK;
 		for (size_t i = 0; i < n; i++) {
 			const struct pending_event *p = &a->ev[done + i];
 			recs[i] = (struct logstore_rec){ p->ts, a->arena.p + p->off, p->len };
 		}
-		if (logstore_writer_append(a->w, recs, n, now_ms(), &err) < 0) {
+		if (logstore_writer_append(a->w, recs, n, time_now_ms(), &err) < 0) {
 			log_warn("awslogs %s: %s", a->stream, err.msg);
 			break;
 		}
@@ -225,7 +214,7 @@ static void on_line(struct awslogs *a, int64_t ts, const char *line, size_t len)
 		memcpy(a->ml.p + a->ml.len, line, len);
 		a->ml.len += len;
 	}
-	a->ml_last = now_ms();
+	a->ml_last = time_now_ms();
 }
 
 /* A partial line that reached the event size: its first event's worth
@@ -244,7 +233,7 @@ void awslogs_write(struct awslogs *a, int stream, const char *buf, size_t n)
 {
 	int s = stream ? 1 : 0;
 	struct growbuf *lb = &a->line[s];
-	int64_t ts = now_ms();
+	int64_t ts = time_now_ms();
 
 	while (n > 0) {
 		const char *nl = memchr(buf, '\n', n);
@@ -275,7 +264,7 @@ void awslogs_write(struct awslogs *a, int stream, const char *buf, size_t n)
 static int open_stream(struct awslogs *a, const char *state_dir, const char *container,
 		       const char *task_id, struct berth_err *err)
 {
-	int64_t now = now_ms();
+	int64_t now = time_now_ms();
 
 	a->ls = logstore_open(state_dir, err);
 	if (a->ls == NULL)
@@ -310,22 +299,22 @@ struct awslogs *awslogs_open(const char *state_dir, const cJSON *log_config, con
 		awslogs_close(a);
 		return NULL;
 	}
-	a->last_sync_ms = now_ms();
+	a->last_sync_ms = time_now_ms();
 	return a;
 }
 
 void awslogs_tick(struct awslogs *a)
 {
 	struct berth_err err = { 0 };
-	int64_t now = now_ms();
+	int64_t now = time_now_ms();
+	uint64_t dirty;
 
 	if (a->ml.len && now - a->ml_last >= AWSLOGS_MULTILINE_WAIT_MS)
 		ml_flush(a);
 	if (a->n_ev)
 		batch_flush(a);
-	if (logstore_writer_dirty(a->w, NULL) &&
-	    (now - a->last_sync_ms >= AWSLOGS_SYNC_INTERVAL_MS ||
-	     logstore_writer_dirty(a->w, NULL) >= SYNC_DIRTY_BYTES)) {
+	dirty = logstore_writer_dirty(a->w, NULL);
+	if (dirty && (now - a->last_sync_ms >= AWSLOGS_SYNC_INTERVAL_MS || dirty >= SYNC_DIRTY_BYTES)) {
 		if (logstore_writer_sync(a->w, &err) < 0)
 			log_warn("awslogs %s: %s", a->stream, err.msg);
 		a->last_sync_ms = now;

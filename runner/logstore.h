@@ -23,9 +23,17 @@
 #include "common/error.h"
 
 #define LOGSTORE_NAME_MAX 512
-/* The largest message of one event: 256 KiB less the 26 bytes of
- * per-event overhead CloudWatch counts. */
-#define LOGSTORE_MSG_MAX (256 * 1024 - 26)
+
+/* The CloudWatch Logs limits that the shipper, the API and the forwarder
+ * all keep: what each event counts beyond its message, a PutLogEvents
+ * batch's events, bytes and time span, and the largest message (256 KiB
+ * less the overhead). */
+#define LOGS_EVENT_OVERHEAD 26
+#define LOGS_BATCH_EVENTS_MAX 10000
+#define LOGS_BATCH_BYTES_MAX 1048576
+#define LOGS_DAY_MS (24LL * 3600 * 1000)
+#define LOGS_BATCH_SPAN_MS LOGS_DAY_MS
+#define LOGSTORE_MSG_MAX (256 * 1024 - LOGS_EVENT_OVERHEAD)
 
 struct logstore;
 

@@ -9,8 +9,6 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 
-#define DAY_MS (24LL * 3600 * 1000)
-
 static int trim_group(struct logstore *ls, const char *group, int64_t keep_from,
 		      uint64_t max_bytes, uint64_t *trimmed, struct berth_err *err)
 {
@@ -42,7 +40,7 @@ int logstore_group_apply_retention(struct logstore *ls, const char *group, int64
 	if (logstore_group_get(ls, group, &gi, err) < 0)
 		return -1;
 	if (gi.retention_days > 0)
-		keep_from = now_ms - gi.retention_days * DAY_MS;
+		keep_from = now_ms - gi.retention_days * LOGS_DAY_MS;
 	if (keep_from == INT64_MIN && stream_max_bytes == 0)
 		return 0;
 	return trim_group(ls, group, keep_from, stream_max_bytes, trimmed, err);
