@@ -2,12 +2,14 @@
  * logs_forward.h; the signed client is logs_forward_http.c). */
 #include "logs_forward.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/fs.h"
@@ -20,6 +22,7 @@
 #define IDLE_MS 1000
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 30000
+#define PRUNE_EVERY_PASSES 60
 
 struct logs_forwarder {
 	struct logstore *ls;
@@ -34,6 +37,7 @@ struct logs_forwarder {
 /* What a stream's checkpoint file holds. */
 struct checkpoint {
 	char path[700];
+	int64_t stream_created; /* the local stream's creationTime it belongs to */
 	uint64_t offset;     /* everything before is delivered */
 	bool created;        /* the remote group and stream exist */
 	bool pending;        /* a batch [offset, pending_end) is in flight */
@@ -61,6 +65,8 @@ static void checkpoint_load(struct logs_forwarder *f, const char *group, const c
 	j = json_read_file(cp->path, &err);
 	if (j == NULL)
 		return;
+	if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(j, "streamCreated")))
+		cp->stream_created = (int64_t)v->valuedouble;
 	if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(j, "offset")))
 		cp->offset = (uint64_t)v->valuedouble;
 	cp->created = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "created"));
@@ -81,6 +87,7 @@ static int checkpoint_save(const struct checkpoint *cp, const char *group, const
 
 	cJSON_AddStringToObject(j, "group", group);
 	cJSON_AddStringToObject(j, "stream", stream);
+	cJSON_AddNumberToObject(j, "streamCreated", (double)cp->stream_created);
 	cJSON_AddNumberToObject(j, "offset", (double)cp->offset);
 	cJSON_AddBoolToObject(j, "created", cp->created);
 	if (cp->pending) {
@@ -281,14 +288,49 @@ static int forward_stream(struct logs_forwarder *f, const char *group, const cha
 			  struct berth_err *err)
 {
 	struct checkpoint cp;
+	struct logstore_stream_info si;
 	int rc = 0;
 
+	if (logstore_stream_get(f->ls, group, stream, &si, err) < 0)
+		return -1;
 	checkpoint_load(f, group, stream, &cp);
+	if (cp.stream_created != si.creation_ms) {
+		/* A new stream under an old name: its offsets start again. */
+		char path[sizeof(cp.path)];
+		memcpy(path, cp.path, sizeof(path));
+		memset(&cp, 0, sizeof(cp));
+		memcpy(cp.path, path, sizeof(path));
+		cp.stream_created = si.creation_ms;
+	}
 	if (resolve_pending(f, group, stream, &cp, err) < 0)
 		return -1;
 	while (!stopping(f) && (rc = send_next(f, group, stream, &cp, err)) > 0)
 		;
 	return stopping(f) ? 0 : rc;
+}
+
+/* Remove the checkpoints of streams that are gone. */
+static void prune_checkpoints(struct logs_forwarder *f)
+{
+	cleanup_closedir DIR *dir = opendir(f->dir);
+	struct dirent *de;
+
+	while (dir && (de = readdir(dir)) != NULL) {
+		struct berth_err err = { 0 };
+		struct logstore_stream_info si;
+		cleanup_json cJSON *j = NULL;
+		char path[900];
+		const char *g, *s;
+
+		if (strlen(de->d_name) != 69 || strcmp(de->d_name + 64, ".json") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", f->dir, de->d_name);
+		j = json_read_file(path, &err);
+		g = j ? json_get_string(j, "group", NULL, &err) : NULL;
+		s = j ? json_get_string(j, "stream", NULL, &err) : NULL;
+		if (g && s && logstore_stream_get(f->ls, g, s, &si, &err) < 0 && err.code == ENOENT)
+			unlink(path);
+	}
 }
 
 /* One walk over the store; -1 at the first failure. */
@@ -330,6 +372,7 @@ static void *forward_main(void *arg)
 {
 	struct logs_forwarder *f = arg;
 	long backoff = BACKOFF_MIN_MS;
+	unsigned passes = 0;
 
 	while (!stopping(f)) {
 		struct berth_err err = { 0 };
@@ -340,6 +383,8 @@ static void *forward_main(void *arg)
 			continue;
 		}
 		backoff = BACKOFF_MIN_MS;
+		if (passes++ % PRUNE_EVERY_PASSES == 0)
+			prune_checkpoints(f);
 		wait_ms(f, IDLE_MS);
 	}
 	return NULL;

@@ -11,7 +11,9 @@
  * sent so far, and while a batch is in flight, its end and its last
  * event.  After a restart with a batch in flight, the remote stream's
  * last event says whether it arrived, so a crash at any point neither
- * resends a batch nor loses one. */
+ * resends a batch nor loses one.  A checkpoint belongs to the stream's
+ * creation time (a stream deleted and made again starts over) and is
+ * removed once its stream is gone. */
 #ifndef BERTH_API_LOGS_FORWARD_H
 #define BERTH_API_LOGS_FORWARD_H
 

@@ -205,6 +205,30 @@ class Forwarding(BerthTestCase):
         finally:
             recv.cleanup()
 
+    def test_stream_made_again_is_forwarded_from_its_start(self):
+        recv = Berthd("recv2").start()
+        try:
+            self.d.stop()
+            self.d.extra_args = ["--logs-forward-endpoint", recv.endpoint,
+                                 "--logs-forward-credentials", recv.credentials_file]
+            self.d.start()
+            L, now = self.d.client("logs"), int(time.time() * 1000)
+            L.create_log_group(logGroupName="/ecs/fwd")
+            L.create_log_stream(logGroupName="/ecs/fwd", logStreamName="s")
+            L.put_log_events(logGroupName="/ecs/fwd", logStreamName="s", logEvents=[
+                {"timestamp": now + i, "message": "old-%d-%s" % (i, "z" * 200)} for i in range(3)])
+            rlogs = recv.client("logs")
+            self.wait_remote(rlogs, "s", 3)
+            L.delete_log_stream(logGroupName="/ecs/fwd", logStreamName="s")
+            time.sleep(0.01)
+            L.create_log_stream(logGroupName="/ecs/fwd", logStreamName="s")
+            L.put_log_events(logGroupName="/ecs/fwd", logStreamName="s", logEvents=[
+                {"timestamp": now + 10, "message": "new-1"}, {"timestamp": now + 11, "message": "new-2"}])
+            got = self.wait_remote(rlogs, "s", 5)
+            self.assertEqual(got[3:], ["new-1", "new-2"])
+        finally:
+            recv.cleanup()
+
     def wait_remote(self, logs, stream, at_least, timeout=60):
         deadline = time.time() + timeout
         msgs = []
