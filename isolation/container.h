@@ -57,7 +57,8 @@ struct container_spec {
 	const char *etc_hostname;
 	const char *etc_resolv_conf;
 
-	/* Namespaces to join (fds owned by the caller), -1 for a new one. */
+	/* Namespaces to join (fds owned by the caller), -1 for a new one.
+	 * pidns_fd is task_pidns.h's shared namespace (pidMode task). */
 	int netns_fd;
 	int pidns_fd;
 
@@ -75,6 +76,15 @@ struct container_spec {
 
 	const struct container_rlimit *rlimits;
 	size_t n_rlimits;
+
+	/* systemControls as "name=value" (kernel.shm_rmid_forced=1), written
+	 * in the container's own ipc and the task's network namespace;
+	 * net.* only when netns_fd is set. */
+	const char *const *sysctls;
+	size_t n_sysctls;
+
+	/* initProcessEnabled: berth's init runs as the container's PID 1. */
+	bool init_process;
 
 	/* cgroup: on cgroup v2 a directory fd for CLONE_INTO_CGROUP (-1 if
 	 * not available); `attach` is then called with the child's pid while

@@ -106,18 +106,53 @@ static int resolve_exec(const struct container_spec *s, char *out, size_t len, s
 	return berth_err_set(err, ENOENT, "exec %s: executable file not found in $PATH", prog);
 }
 
-static int child_phases(const struct container_spec *s, int sync_fd, struct berth_err *err)
+/* "net.ipv4.tcp_keepalive_time=600" -> /proc/sys/net/ipv4/tcp_keepalive_time.
+ * The host's /proc still: its sysctl files answer for the writer's own
+ * network and ipc namespaces, which are the container's by now. */
+static int write_sysctls(const struct container_spec *s, struct berth_err *err)
 {
-	char exe[4096];
+	for (size_t i = 0; i < s->n_sysctls; i++) {
+		const char *kv = s->sysctls[i], *eq = strchr(kv, '=');
+		char path[320];
+		size_t n = eq ? (size_t)(eq - kv) : 0;
+		if (n == 0 || n > 256 || strstr(kv, "..") || memchr(kv, '/', n))
+			return berth_err_set(err, EINVAL, "systemControls: bad entry %.64s", kv);
+		if (strncmp(kv, "net.", 4) == 0 && s->netns_fd < 0)
+			return berth_err_set(err, EPERM, "systemControls: %.*s needs the task's network "
+					     "namespace", (int)n, kv);
+		snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)n, kv);
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || write(fd, eq + 1, strlen(eq + 1)) < 0)
+			return berth_err_errno(err, "systemControls: set %.*s", (int)n, kv);
+	}
+	return 0;
+}
+
+static int child_phases(const struct container_spec *s, const struct seccomp_program *prog,
+			int sync_fd, struct berth_err *err)
+{
+	char exe[4096], cgroups[4096];
 	char go;
 
+	/* Until execve (which resets it) nothing else in the container's
+	 * pid namespace may open our /proc/PID/exe (the monitor's binary),
+	 * fds or memory: the CVE-2019-5736 class. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return berth_err_errno(err, "make the child non-dumpable");
 	if (read(sync_fd, &go, 1) != 1)
 		return berth_err_set(err, EPIPE, "wait for the parent");
+	if (spawn_read_cgroups(cgroups, sizeof(cgroups), err) < 0)
+		return -1;
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return berth_err_errno(err, "create cgroup namespace");
 	if (s->netns_fd >= 0 && setns(s->netns_fd, CLONE_NEWNET) < 0)
 		return berth_err_errno(err, "join the task network namespace");
-	if (spawn_setup_rootfs(s, err) < 0 || spawn_pivot_root(s, err) < 0)
+	if (write_sysctls(s, err) < 0)
+		return -1;
+	if (spawn_setup_rootfs(s, cgroups, err) < 0 || spawn_pivot_root(s, err) < 0)
 		return -1;
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		return berth_err_errno(err, "set hostname %s", s->hostname);
@@ -134,17 +169,20 @@ static int child_phases(const struct container_spec *s, int sync_fd, struct bert
 	reset_signals();
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		return berth_err_errno(err, "mark descriptors close-on-exec");
-	if (spawn_load_seccomp(s, err) < 0)
+	if (spawn_load_seccomp(prog, err) < 0)
 		return -1;
+	if (s->init_process)
+		return spawn_exec_under_init(exe, s, sync_fd, err);
 	execve(exe, s->argv, s->envp);
 	return berth_err_errno(err, "exec %s", exe);
 }
 
-static __attribute__((noreturn)) void child_main(const struct container_spec *s, int sync_fd)
+static __attribute__((noreturn)) void child_main(const struct container_spec *s,
+						      const struct seccomp_program *prog, int sync_fd)
 {
 	struct berth_err err = { 0 };
 
-	child_phases(s, sync_fd, &err);
+	child_phases(s, prog, sync_fd, &err);
 	if (write(sync_fd, err.msg, strnlen(err.msg, sizeof(err.msg))) < 0)
 		_exit(126);
 	_exit(127);
@@ -167,29 +205,57 @@ static int read_result(int fd, char *buf, size_t len)
 	return (int)n;
 }
 
+/* Clone in new namespaces; with a shared pid namespace, the clone goes
+ * into it (setns on the pid namespace moves only our future children)
+ * and we come back to our own right after. */
+static pid_t clone_child(const struct container_spec *spec)
+{
+	unsigned long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+	cleanup_close int own = -1;
+	pid_t pid;
+	int saved;
+
+	if (spec->pidns_fd < 0)
+		return (pid_t)syscall(SYS_clone, flags | CLONE_NEWPID, NULL, NULL, NULL, NULL);
+	own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (own < 0 || setns(spec->pidns_fd, CLONE_NEWPID) < 0)
+		return -1;
+	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+	if (pid == 0)
+		return 0;
+	saved = errno;
+	if (setns(own, CLONE_NEWPID) < 0)
+		abort(); /* every later child would land in the task's namespace */
+	errno = saved;
+	return pid;
+}
+
 int container_spawn(const struct container_spec *spec, struct container_proc *out,
 		    struct berth_err *err)
 {
 	int sv[2];
 	cleanup_close int parent_fd = -1;
 	char msg[BERTH_ERR_MSG_MAX] = "";
+	struct seccomp_program prog = { 0 };
 	struct timespec ts;
 	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+	if (!spec->no_seccomp && seccomp_program_build(spawn_task_caps(spec), &prog, err) < 0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		seccomp_program_free(&prog);
 		return berth_err_errno(err, "create sync socket");
-	parent_fd = sv[0];
-	pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD,
-			     NULL, NULL, NULL, NULL);
-	if (pid < 0) {
-		close(sv[1]);
-		return berth_err_errno(err, "clone container %s", spec->name);
 	}
+	parent_fd = sv[0];
+	pid = clone_child(spec);
 	if (pid == 0) {
 		close(sv[0]);
-		child_main(spec, sv[1]);
+		child_main(spec, &prog, sv[1]);
 	}
+	seccomp_program_free(&prog);
 	close(sv[1]);
+	if (pid < 0)
+		return berth_err_errno(err, "clone container %s", spec->name);
 	if (spec->attach && spec->attach(spec->attach_arg, pid, err) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);

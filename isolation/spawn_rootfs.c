@@ -1,6 +1,7 @@
 /* spawn_rootfs.c: the container's filesystem, built inside its own mount
  * namespace by the child before pivot_root: the overlay root, /proc, a
- * minimal /dev, /sys read-only with a read-only empty /sys/fs/cgroup,
+ * minimal /dev, /sys read-only with the container's own cgroup tree
+ * read-only under /sys/fs/cgroup,
  * masked and read-only /proc paths, the task's /etc files.  Every target
  * inside the rootfs is opened with openat2(RESOLVE_IN_ROOT |
  * RESOLVE_NO_MAGICLINKS) and mounted through its /proc/self/fd path, so
@@ -115,6 +116,25 @@ static int remount_ro(int root, const char *path, unsigned long extra, struct be
 	return 0;
 }
 
+/* Bind the node /dev/NAME onto itself and clear nodev on that mount. */
+static int usable_device(int dev, const char *name, struct berth_err *err)
+{
+	cleanup_close int fd = openat(dev, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	char p[64];
+
+	if (fd < 0)
+		return berth_err_errno(err, "open /dev/%s", name);
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	if (mount(p, p, NULL, MS_BIND, NULL) < 0)
+		return berth_err_errno(err, "bind /dev/%s", name);
+	close(fd);
+	fd = openat(dev, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	if (fd < 0 || mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NOEXEC, NULL) < 0)
+		return berth_err_errno(err, "make /dev/%s a device", name);
+	return 0;
+}
+
 static int make_devices(int root, struct berth_err *err)
 {
 	static const struct {
@@ -129,14 +149,18 @@ static int make_devices(int root, struct berth_err *err)
 						{ "pts/ptmx", "ptmx" } };
 	cleanup_close int dev = -1;
 
-	if (mount_dir(root, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
+	/* /dev itself is nodev: a node the container makes there (it has
+	 * CAP_MKNOD, and berth has no device cgroup) opens nothing.  Each of
+	 * ours is its own bind mount with nodev cleared. */
+	if (mount_dir(root, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_STRICTATIME,
 		      "mode=755,size=65536k", err) < 0)
 		return -1;
 	dev = openat2_in_root(root, "/dev", O_PATH | O_DIRECTORY, 0);
 	if (dev < 0)
 		return berth_err_errno(err, "open /dev");
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
-		if (mknodat(dev, devs[i].name, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0)
+		if (mknodat(dev, devs[i].name, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0 ||
+		    usable_device(dev, devs[i].name, err) < 0)
 			return berth_err_errno(err, "mknod /dev/%s", devs[i].name);
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (symlinkat(links[i][0], dev, links[i][1]) < 0)
@@ -209,12 +233,83 @@ static int mount_proc_and_sys(int root, struct berth_err *err)
 	proc = openat2_in_root(root, "/proc", O_PATH | O_DIRECTORY, 0);
 	if (proc < 0 || fstatfs(proc, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
 		return berth_err_set(err, EPERM, "mount /proc: not a procfs after mounting");
-	if (mount_dir(root, "/sys", "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV,
-		      NULL, err) < 0)
+	return mount_dir(root, "/sys", "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV,
+			 NULL, err);
+}
+
+int spawn_read_cgroups(char *buf, size_t len, struct berth_err *err)
+{
+	cleanup_close int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
+
+	if (n < 0)
+		return berth_err_errno(err, "read /proc/self/cgroup");
+	buf[n] = '\0';
+	return 0;
+}
+
+#define CGROUP_RO (MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV)
+
+/* One v1 hierarchy ("cpu,cpuacct" or "name=systemd") at
+ * /sys/fs/cgroup/<controllers>, with a link per controller as Docker
+ * makes them (cpu -> cpu,cpuacct). */
+static int mount_v1_hierarchy(int root, char *controllers, struct berth_err *err)
+{
+	char dir[512], data[512];
+	bool named = strncmp(controllers, "name=", 5) == 0;
+	const char *base = named ? controllers + 5 : controllers;
+
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s", base);
+	snprintf(data, sizeof(data), "%s%s", named ? "none," : "", controllers);
+	if (mount_dir(root, dir, "cgroup", "cgroup", CGROUP_RO, data, err) < 0)
 		return -1;
-	/* Nothing of the host's cgroup tree (no release_agent) is reachable. */
-	return mount_dir(root, "/sys/fs/cgroup", "tmpfs", "tmpfs",
-			 MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV, "size=0,mode=555", err);
+	if (named || strchr(base, ',') == NULL)
+		return 0;
+	cleanup_close int cg = openat2_in_root(root, "/sys/fs/cgroup", O_PATH | O_DIRECTORY, 0);
+	cleanup_free char *copy = strdup(base);
+	for (char *save = NULL, *c = strtok_r(copy, ",", &save); cg >= 0 && c;
+	     c = strtok_r(NULL, ",", &save))
+		if (symlinkat(base, cg, c) < 0 && errno != EEXIST)
+			return berth_err_errno(err, "link /sys/fs/cgroup/%s", c);
+	return 0;
+}
+
+/* The container's own cgroup tree, read-only, seen through its cgroup
+ * namespace: only the hierarchies berth placed it in (`cgroups` is
+ * /proc/self/cgroup read before the namespace was made, its paths name
+ * the task), so no host cgroup, release_agent or writable
+ * notify_on_release is reachable.  v2: cgroup2 at /sys/fs/cgroup.  v1
+ * and hybrid: a read-only tmpfs holding one mount per hierarchy. */
+static int mount_cgroups(int root, const struct container_spec *s, char *cgroups,
+			 struct berth_err *err)
+{
+	char needle[128];
+	bool v2 = false, v1 = false;
+
+	snprintf(needle, sizeof(needle), "/task-%s/", s->task_id);
+	for (char *save = NULL, *l = strtok_r(cgroups, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *ctrls = strchr(l, ':'), *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+		if (path == NULL || strstr(path, needle) == NULL)
+			continue;
+		*path = '\0';
+		ctrls++;
+		if (*ctrls == '\0') {
+			v2 = true;
+			continue;
+		}
+		if (!v1 && mount_dir(root, "/sys/fs/cgroup", "tmpfs", "tmpfs",
+				     MS_NOSUID | MS_NOEXEC | MS_NODEV, "size=64k,mode=755", err) < 0)
+			return -1;
+		v1 = true;
+		if (mount_v1_hierarchy(root, ctrls, err) < 0)
+			return -1;
+	}
+	if (v1)
+		return remount_ro(root, "/sys/fs/cgroup", MS_NOSUID | MS_NOEXEC | MS_NODEV, err);
+	if (v2)
+		return mount_dir(root, "/sys/fs/cgroup", "cgroup2", "cgroup2", CGROUP_RO, NULL, err);
+	/* Not in a berth cgroup (tests without cgroups): nothing to see. */
+	return mount_dir(root, "/sys/fs/cgroup", "tmpfs", "tmpfs", CGROUP_RO, "size=0,mode=555", err);
 }
 
 static int bind_etc(int root, const char *host, const char *target, struct berth_err *err)
@@ -250,7 +345,7 @@ static int mount_overlay(const struct container_spec *s, struct berth_err *err)
 	return 0;
 }
 
-int spawn_setup_rootfs(const struct container_spec *s, struct berth_err *err)
+int spawn_setup_rootfs(const struct container_spec *s, char *cgroups, struct berth_err *err)
 {
 	cleanup_close int root = -1;
 
@@ -261,7 +356,8 @@ int spawn_setup_rootfs(const struct container_spec *s, struct berth_err *err)
 	root = open(s->rootfs_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return berth_err_errno(err, "open %s", s->rootfs_dir);
-	if (mount_proc_and_sys(root, err) < 0 || make_devices(root, err) < 0 ||
+	if (mount_proc_and_sys(root, err) < 0 || mount_cgroups(root, s, cgroups, err) < 0 ||
+	    make_devices(root, err) < 0 ||
 	    mask_paths(root, err) < 0 || bind_etc(root, s->etc_hosts, "/etc/hosts", err) < 0 ||
 	    bind_etc(root, s->etc_hostname, "/etc/hostname", err) < 0 ||
 	    bind_etc(root, s->etc_resolv_conf, "/etc/resolv.conf", err) < 0)

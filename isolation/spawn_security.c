@@ -2,19 +2,15 @@
  * its user and groups from the image's /etc/passwd and /etc/group, the
  * capability sets (Fargate's default set, plus linuxParameters add,
  * minus drop; inheritable and ambient always empty), and the seccomp
- * filter.
- *
- * The filter is an allow-all with the syscalls Docker's default profile
- * refuses returning EPERM (clone3 ENOSYS, so libcs fall back to clone,
- * whose namespace flags are refused by argument), on x86_64, x86 and
- * x32.  A Docker-equivalent allow-list is the isolation issue's work. */
+ * filter's load (the program itself is seccomp_profile.c's, compiled in
+ * the parent before clone so that the child only calls prctl). */
 #include "spawn_internal.h"
 
 #include <errno.h>
 #include <grp.h>
-#include <linux/sched.h>
 #include <pwd.h>
-#include <seccomp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,78 +176,22 @@ int spawn_set_user(const struct container_spec *s, struct berth_err *err)
 	return 0;
 }
 
-static const char *const refused[] = {
-	"acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
-	"delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
-	"get_kernel_syms", "get_mempolicy", "init_module", "ioperm", "iopl", "kcmp",
-	"kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mbind", "mount",
-	"mount_setattr", "move_mount", "move_pages", "name_to_handle_at", "nfsservctl",
-	"open_by_handle_at", "open_tree", "perf_event_open", "pivot_root",
-	"process_vm_readv", "process_vm_writev", "ptrace", "query_module", "quotactl",
-	"quotactl_fd", "reboot", "request_key", "set_mempolicy", "setns", "settimeofday",
-	"stime", "swapoff", "swapon", "sysfs", "_sysctl", "umount", "umount2", "unshare",
-	"uselib", "userfaultfd", "ustat", "vm86", "vm86old", "lsm_set_self_attr",
-};
-
-static bool ptrace_allowed(const struct container_spec *s)
+uint64_t spawn_task_caps(const struct container_spec *s)
 {
-	return named(s->cap_add, s->n_cap_add, CAP_SYS_PTRACE) &&
-	       !named(s->cap_drop, s->n_cap_drop, CAP_SYS_PTRACE);
+	uint64_t mask = 0;
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP && c < 64; c++)
+		if (in_task_set(s, c))
+			mask |= 1ULL << c;
+	return mask;
 }
 
-static int add_rules(scmp_filter_ctx ctx, const struct container_spec *s)
+int spawn_load_seccomp(const struct seccomp_program *p, struct berth_err *err)
 {
-	const uint64_t ns_flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
-				  CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME;
-	int rc;
+	struct sock_fprog prog = { .len = (unsigned short)p->len, .filter = p->filter };
 
-	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		int nr = seccomp_syscall_resolve_name(refused[i]);
-		const char *n = refused[i];
-		if (nr == __NR_SCMP_ERROR)
-			continue;
-		if ((!strcmp(n, "ptrace") || !strcmp(n, "process_vm_readv") ||
-		     !strcmp(n, "process_vm_writev") || !strcmp(n, "kcmp")) && ptrace_allowed(s))
-			continue;
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-		if (rc < 0 && rc != -EEXIST)
-			return rc;
-	}
-	/* clone with any namespace flag: refused (A0 & ns_flags != 0). */
-	for (unsigned b = 0; b < 64; b++) {
-		uint64_t bit = 1ULL << b;
-		if (!(ns_flags & bit))
-			continue;
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-				      SCMP_A0(SCMP_CMP_MASKED_EQ, bit, bit));
-		if (rc < 0 && rc != -EEXIST)
-			return rc;
-	}
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	return rc == -EEXIST ? 0 : rc;
-}
-
-int spawn_load_seccomp(const struct container_spec *s, struct berth_err *err)
-{
-	scmp_filter_ctx ctx;
-	int rc;
-
-	if (s->no_seccomp)
+	if (p->filter == NULL)
 		return 0;
-	ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (ctx == NULL)
-		return berth_err_set(err, ENOMEM, "seccomp_init");
-	rc = seccomp_arch_add(ctx, SCMP_ARCH_X86);
-	if (rc == 0 || rc == -EEXIST)
-		rc = seccomp_arch_add(ctx, SCMP_ARCH_X32);
-	if (rc == -EEXIST)
-		rc = 0;
-	if (rc == 0)
-		rc = add_rules(ctx, s);
-	if (rc == 0)
-		rc = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (rc < 0)
-		return berth_err_set(err, -rc, "load seccomp filter");
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+		return berth_err_errno(err, "load seccomp filter");
 	return 0;
 }

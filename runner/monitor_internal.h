@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "isolation/task_pidns.h"
 
 #define MONITOR_MAX_CLIENTS 8
 
@@ -36,6 +37,8 @@ struct mon_container {
 	uint64_t cpu, memory, memory_reservation;
 	bool readonly_rootfs;
 	char **cap_add, **cap_drop;
+	char **sysctls; /* "name=value" */
+	bool init_process;
 	struct container_rlimit *rlimits;
 	size_t n_rlimits;
 	cJSON *log_config; /* logConfiguration, may be NULL */
@@ -72,6 +75,8 @@ struct monitor {
 	struct cgroup_host *cgroups;
 	bool task_cgroup;
 	int netns_fd;
+	bool pid_mode_task;
+	struct task_pidns pidns; /* pidMode task; holder 0 when none */
 	struct storage_host *storage;
 	char storage_path[512]; /* the task's ephemeral storage mount, "" if none */
 

@@ -137,7 +137,7 @@ static int start_container(struct monitor *m, size_t idx, struct berth_err *err)
 		.etc_hostname = hostname,
 		.etc_resolv_conf = resolv,
 		.netns_fd = m->netns_fd,
-		.pidns_fd = -1,
+		.pidns_fd = m->pidns.holder > 0 ? m->pidns.ns_fd : -1,
 		.stdin_fd = -1,
 		.stdout_fd = out_w,
 		.stderr_fd = err_w,
@@ -147,6 +147,9 @@ static int start_container(struct monitor *m, size_t idx, struct berth_err *err)
 		.n_cap_drop = berth_strv_len(c->cap_drop),
 		.rlimits = c->rlimits,
 		.n_rlimits = c->n_rlimits,
+		.sysctls = (const char *const *)c->sysctls,
+		.n_sysctls = berth_strv_len(c->sysctls),
+		.init_process = c->init_process,
 		.cgroup_fd = cg_fd,
 		.attach = m->cgroups ? attach_cb : NULL,
 		.attach_arg = &actx,
@@ -220,6 +223,8 @@ static int provision(struct monitor *m, struct berth_err *err)
 	}
 	if (write_etc_files(m, err) < 0)
 		return berth_err_wrap(err, "ResourceInitializationError: write /etc files");
+	if (m->pid_mode_task && task_pidns_create(m->run_dir, &m->pidns, err) < 0)
+		return berth_err_wrap(err, "ResourceInitializationError: pidMode task");
 	for (size_t i = 0; i < m->n_ctrs; i++) {
 		m->ctrs[i].sink = output_sink_open(m, &m->ctrs[i], err);
 		if (m->ctrs[i].sink == NULL)
@@ -435,6 +440,8 @@ void monitor_on_sigchld(struct monitor *m)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == m->pidns.holder)
+			m->pidns.holder = 0; /* reaped: nothing left to kill */
 		for (size_t i = 0; i < m->n_ctrs; i++) {
 			struct mon_container *c = &m->ctrs[i];
 			if (c->pid != pid || c->state != CTR_RUNNING)
@@ -476,6 +483,7 @@ static void release_resources(struct monitor *m)
 	if (m->storage && m->storage_path[0] && storage_destroy(m->storage, m->task_id, &err) < 0)
 		log_warn("task %s: %s", m->task_id, err.msg);
 	m->storage_path[0] = '\0';
+	task_pidns_destroy(&m->pidns);
 	if (m->cgroups && m->task_cgroup) {
 		if (cgroup_task_kill_all(m->cgroups, m->task_id, &err) < 0 ||
 		    cgroup_task_remove(m->cgroups, m->task_id, &err) < 0)

@@ -87,6 +87,7 @@ static int parse_container(struct mon_container *c, const cJSON *j, struct berth
 	c->user = dup_member(j, "user", NULL);
 	c->essential = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "essential"));
 	c->readonly_rootfs = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "readonlyRootFilesystem"));
+	c->init_process = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "initProcessEnabled"));
 	c->stop_timeout_s = (int)u64_member(j, "stopTimeout");
 	if (c->stop_timeout_s <= 0)
 		c->stop_timeout_s = 30;
@@ -97,7 +98,8 @@ static int parse_container(struct mon_container *c, const cJSON *j, struct berth
 	if (c->name == NULL || json_get_strv(j, "argv", &c->argv, err) <= 0 ||
 	    json_get_strv(j, "env", &c->env, err) < 0 || json_get_strv(j, "layers", &c->layers, err) <= 0 ||
 	    json_get_strv(j, "capAdd", &c->cap_add, err) < 0 ||
-	    json_get_strv(j, "capDrop", &c->cap_drop, err) < 0)
+	    json_get_strv(j, "capDrop", &c->cap_drop, err) < 0 ||
+	    json_get_strv(j, "sysctls", &c->sysctls, err) < 0)
 		return berth_err_wrap(err, "container %s", c->name ? c->name : "?");
 	for (char **l = c->layers; *l; l++)
 		c->n_layers++;
@@ -131,6 +133,8 @@ int monitor_load_spec(struct monitor *m, const char *run_dir, struct berth_err *
 	m->logs_root = dup_member(spec, "logsRoot", NULL);
 	m->cgroup_parent = dup_member(spec, "cgroupParent", "berth");
 	m->hostname = dup_member(spec, "hostname", "localhost");
+	m->pid_mode_task = strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(spec, "pidMode")) ?: "",
+				  "task") == 0;
 	m->storage_state_dir = dup_member(spec, "storageStateDir", NULL);
 	m->storage_mount_root = dup_member(spec, "storageMountRoot", NULL);
 	m->ephemeral_gib = (unsigned)u64_member(spec, "ephemeralGiB");
@@ -162,6 +166,7 @@ static void container_free(struct mon_container *c)
 	free(c->user);
 	berth_strv_free(c->layers);
 	berth_strv_free(c->cap_add);
+	berth_strv_free(c->sysctls);
 	berth_strv_free(c->cap_drop);
 	free(c->rlimits);
 	cJSON_Delete(c->log_config);

@@ -131,6 +131,24 @@ static void copy_item(cJSON *to, const char *as, const cJSON *v)
 		cJSON_AddItemToObject(to, as, cJSON_Duplicate(v, true));
 }
 
+/* systemControls [{namespace, value}] as "namespace=value" strings. */
+static void add_sysctls(cJSON *c, const cJSON *controls)
+{
+	const cJSON *sc;
+	cJSON *arr = NULL;
+
+	cJSON_ArrayForEach(sc, controls) {
+		const char *ns = task_doc_str(sc, "namespace"), *v = task_doc_str(sc, "value");
+		char *kv;
+		if (ns == NULL || v == NULL || asprintf(&kv, "%s=%s", ns, v) < 0)
+			continue;
+		if (arr == NULL)
+			arr = cJSON_AddArrayToObject(c, "sysctls");
+		cJSON_AddItemToArray(arr, cJSON_CreateString(kv));
+		free(kv);
+	}
+}
+
 static cJSON *container_spec(struct runner *r, const cJSON *doc, const cJSON *def,
 			     const struct image_info *img)
 {
@@ -163,12 +181,15 @@ static cJSON *container_spec(struct runner *r, const cJSON *doc, const cJSON *de
 	copy_item(c, "capAdd", member(caps, "add"));
 	copy_item(c, "capDrop", member(caps, "drop"));
 	copy_item(c, "ulimits", member(def, "ulimits"));
+	add_sysctls(c, member(def, "systemControls"));
+	if (cJSON_IsTrue(member(member(def, "linuxParameters"), "initProcessEnabled")))
+		cJSON_AddBoolToObject(c, "initProcessEnabled", true);
 	copy_item(c, "logConfiguration", member(def, "logConfiguration"));
 	cJSON_AddStringToObject(c, "imageDigest", img->manifest_digest);
 	return c;
 }
 
-static void add_task_fields(struct runner *r, cJSON *spec, const cJSON *doc)
+static void add_task_fields(struct runner *r, cJSON *spec, const cJSON *doc, const char *pid_mode)
 {
 	const char *id = strrchr(task_doc_str(doc, "taskArn"), '/') + 1;
 	char dir[1024];
@@ -193,6 +214,8 @@ static void add_task_fields(struct runner *r, cJSON *spec, const cJSON *doc)
 	}
 	snprintf(dir, sizeof(dir), "task-%.12s", id);
 	cJSON_AddStringToObject(spec, "hostname", dir);
+	if (pid_mode && strcmp(pid_mode, "task") == 0)
+		cJSON_AddStringToObject(spec, "pidMode", "task");
 }
 
 /* runtimePlatform.cpuArchitecture as an OCI architecture. */
@@ -209,7 +232,7 @@ cJSON *spec_build(struct runner *r, cJSON *doc, const cJSON *taskdef, char *pull
 	cJSON *ctrs = cJSON_AddArrayToObject(spec, "containers");
 	const cJSON *def;
 
-	add_task_fields(r, spec, doc);
+	add_task_fields(r, spec, doc, task_doc_str(taskdef, "pidMode"));
 	cJSON_ArrayForEach(def, member(taskdef, "containerDefinitions")) {
 		struct image_info img = { 0 };
 		const char *image = task_doc_str(def, "image");
