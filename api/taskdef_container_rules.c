@@ -2,7 +2,7 @@
  * containerDefinitions[] (see taskdef_rules.h), in table order: name,
  * image, essential, memory, cpu, port mappings, the Fargate refusals
  * (privileged, links, hostname, devices, ...), timeouts, health check,
- * log driver, ulimits, mount points.  Normalizes as ECS does: essential
+ * log driver, ulimits, mount points, system controls.  Normalizes as ECS does: essential
  * defaults to true, hostPort filled from containerPort in awsvpc,
  * protocol defaults to tcp, health check timings get their defaults.
  * Rules that need every container (dependsOn, cpu sum) are task rules. */
@@ -359,6 +359,44 @@ static int rule_mounts(struct td_ctx *c, cJSON *cd, const char *path)
 	return 0;
 }
 
+/* The sysctls a container may set: those of its own ipc and network
+ * namespaces, as Docker's --sysctl allows them. */
+static bool namespaced_sysctl(const char *name)
+{
+	static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+					   "kernel.sem", "kernel.shmall", "kernel.shmmax",
+					   "kernel.shmmni", "kernel.shm_rmid_forced", NULL };
+
+	for (const char *const *k = ipc; *k; k++)
+		if (strcmp(name, *k) == 0)
+			return true;
+	if (strncmp(name, "fs.mqueue.", 10) != 0 && strncmp(name, "net.", 4) != 0)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' ||
+		      *p == '-'))
+			return false;
+	return strstr(name, "..") == NULL && name[strlen(name) - 1] != '.';
+}
+
+static int rule_system_controls(struct td_ctx *c, cJSON *cd, const char *path)
+{
+	const cJSON *sc;
+	int i = 0;
+
+	cJSON_ArrayForEach(sc, cJSON_GetObjectItemCaseSensitive(cd, "systemControls")) {
+		const char *ns = td_str(sc, "namespace"), *v = td_str(sc, "value");
+		if (ns == NULL || !namespaced_sysctl(ns))
+			return td_fail(c, "%s.systemControls[%d].namespace: '%.64s' is not a namespaced "
+				       "kernel parameter a task may set (kernel.shm*, kernel.msg*, "
+				       "kernel.sem, fs.mqueue.*, net.*).", path, i, ns ? ns : "");
+		if (v == NULL || *v == '\0' || strpbrk(v, "\n\r") || strlen(v) > 1024)
+			return td_fail(c, "%s.systemControls[%d].value: must be a one-line value.", path, i);
+		i++;
+	}
+	return 0;
+}
+
 const struct td_container_rule td_container_rules[] = {
 	{ "name", false, rule_name },
 	{ "image", false, rule_image },
@@ -374,5 +412,6 @@ const struct td_container_rule td_container_rules[] = {
 	{ "logConfiguration", true, rule_fargate_logs },
 	{ "ulimits", false, rule_ulimits },
 	{ "mountPoints", false, rule_mounts },
+	{ "systemControls", false, rule_system_controls },
 	{ NULL, false, NULL },
 };

@@ -69,6 +69,7 @@ int spawn_exec_under_init(const char *exe, const struct container_spec *s, int s
 		execve(exe, s->argv, s->envp);
 		return berth_err_errno(err, "exec %s", exe);
 	}
+	prctl(PR_SET_NAME, "berth-init", 0, 0, 0);
 	/* Not PID 1 (pidMode task): orphans still come to us. */
 	if (getpid() != 1)
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);

@@ -42,14 +42,12 @@ static int fence_in(const char *empty_dir)
 	return (int)syscall(SYS_capset, &hdr, none);
 }
 
-static __attribute__((noreturn)) void holder_main(const char *empty_dir, pid_t monitor)
+static __attribute__((noreturn)) void holder_main(const char *empty_dir)
 {
 	sigset_t all;
 
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() != monitor)
-		_exit(1);
 	prctl(PR_SET_NAME, "berth-init", 0, 0, 0);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -68,13 +66,12 @@ static __attribute__((noreturn)) void holder_main(const char *empty_dir, pid_t m
 int task_pidns_create(const char *empty_dir, struct task_pidns *out, struct berth_err *err)
 {
 	char path[64];
-	pid_t self = getpid();
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, NULL);
 
 	if (pid < 0)
 		return berth_err_errno(err, "create the task's pid namespace");
 	if (pid == 0)
-		holder_main(empty_dir, self);
+		holder_main(empty_dir);
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
 	out->holder = pid;
 	out->ns_fd = open(path, O_RDONLY | O_CLOEXEC);

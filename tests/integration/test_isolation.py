@@ -1,0 +1,266 @@
+"""test_isolation.py: what a task can and cannot do, seen from inside it.
+
+Every test runs the escape probe (tests/probe/berth-probe.c, image
+localhost/probe:1) as a task's container in one configuration and
+asserts its answers: capability sets, seccomp, no_new_privs, what /proc,
+/dev, /sys and the cgroup tree show and allow, which privileged calls
+are refused, what of the host and of other tasks it can reach."""
+import json
+import os
+import socket
+import time
+import unittest
+
+from harness import BerthTestCase, busybox_def, wait_status, wait_stopped
+
+# Fargate's default set: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID
+# SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP.
+FARGATE_CAPS = sum(1 << c for c in (0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31))
+CAP_SYS_PTRACE = 19
+CAP_NET_RAW = 13
+
+# Calls every default container is refused, and the errno it sees.
+REFUSED = {
+    "mount_tmpfs": "EPERM", "mount_proc": "EPERM", "umount_proc": "EPERM", "pivot_root": "EPERM",
+    "unshare_user": "EPERM", "unshare_mount": "EPERM", "unshare_net": "EPERM",
+    "unshare_pid": "EPERM", "unshare_uts": "EPERM", "unshare_ipc": "EPERM",
+    "unshare_cgroup": "EPERM", "setns": "EPERM", "setns_user": "EPERM",
+    "clone_newns": "EPERM", "clone_newuser": "EPERM", "clone3": "ENOSYS",
+    "init_module": "EPERM", "finit_module": "EPERM", "delete_module": "EPERM",
+    "kexec_load": "EPERM", "kexec_file_load": "EPERM", "open_by_handle_at": "EPERM",
+    "ptrace_attach": "EPERM", "process_vm_readv": "EPERM", "keyctl": "EPERM",
+    "add_key": "EPERM", "request_key": "EPERM", "bpf": "EPERM", "perf_event_open": "EPERM",
+    "userfaultfd": "EPERM", "personality_bad": "EPERM", "socket_vsock": "EPERM",
+    "iopl": "EPERM", "ioperm": "EPERM", "swapon": "EPERM", "acct": "EPERM",
+    "sethostname": "EPERM",
+}
+ALLOWED = ("clone_thread_ok", "personality_query", "personality_linux32", "socket_inet",
+           "socket_raw", "socket_netlink", "chroot", "setuid0", "chown_tmp", "net_bind_80",
+           "clock_adjtime_read")
+MASKED = ("/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/acpi", "/proc/scsi",
+          "/sys/firmware", "/proc/kcore")
+MINIMAL_DEV = ["fd", "full", "mqueue", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin",
+               "stdout", "tty", "urandom", "zero"]
+
+
+def caps(report, which):
+    return int(report["caps"][which], 16)
+
+
+def refused(test, report, name, errno):
+    test.assertEqual(report[name], {"ok": False, "errno": errno}, name)
+
+
+def host_address():
+    """The host's own address on its uplink (no packet is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 9))
+            return s.getsockname()[0]
+        except OSError:
+            return None
+
+
+class ProbeCase(BerthTestCase):
+    load_images = ("busybox-oci.tar", "probe-oci.tar")
+
+    def probe_task(self, family, task=None, **container):
+        container.setdefault("image", "localhost/probe:1")
+        td = busybox_def(family, **container)
+        td.update(task or {})
+        self.register(td)
+        return self.run_task(family)[0]
+
+    def finished(self, t, container="app"):
+        t = wait_stopped(self.ecs, [t["taskArn"]], timeout=90)[0]
+        c = [c for c in t["containers"] if c["name"] == container][0]
+        return t, c, self.d.output(t["taskArn"].split("/")[-1], container)
+
+    def probe(self, family, env=None, task=None, **container):
+        if env:
+            container["environment"] = [{"name": k, "value": v} for k, v in env.items()]
+        t, c, out = self.finished(self.probe_task(family, task, **container))
+        self.assertEqual(c.get("exitCode"), 0, "%s: %s / %s\n%s" % (
+            family, t.get("stoppedReason"), c.get("reason"), out))
+        return json.loads(out.strip().splitlines()[-1])
+
+
+class DefaultContainer(ProbeCase):
+    def test_capabilities_seccomp_and_no_new_privs(self):
+        r = self.probe("default")
+        self.assertEqual(r["uid"], 0)
+        for which in ("bounding", "effective", "permitted"):
+            self.assertEqual(caps(r, which), FARGATE_CAPS, which)
+        self.assertEqual(caps(r, "inheritable"), 0)
+        self.assertEqual(caps(r, "ambient"), 0)
+        self.assertEqual(r["no_new_privs"], 1)
+        self.assertEqual(r["seccomp"], 2)  # filter mode
+        for name, errno in REFUSED.items():
+            refused(self, r, name, errno)
+        for name in ALLOWED:
+            self.assertEqual(r[name], {"ok": True}, name)
+
+    def test_proc_dev_sys_and_cgroups(self):
+        r = self.probe("fs")
+        self.assertEqual(r["pid"], 1)
+        self.assertEqual(r["proc_pids"], [1], "the task sees only itself in /proc")
+        self.assertEqual(r["fds"], [0, 1, 2], "no descriptor of the monitor leaks in")
+        self.assertEqual(r["dev_entries"], MINIMAL_DEV)
+        self.assertTrue(r["dev_pts_ptmx"])
+        # CAP_MKNOD makes nodes, but none opens: /dev and the root are nodev.
+        self.assertEqual(r["mknod_dev"], {"ok": True})
+        refused(self, r, "mknod_dev_open", "EACCES")
+        refused(self, r, "mknod_tmp_open", "EACCES")
+        for path in MASKED:
+            m = r["masked"][path]
+            self.assertEqual(m["readable_bytes"], 0, path)
+        refused(self, r, "proc_sys_write", "EROFS")
+        refused(self, r, "sys_write", "EROFS")
+        self.assertTrue(r["cgroup_mount"]["readonly"])
+        self.assertFalse(r["release_agent_found"])
+        refused(self, r, "write_cgroup_procs", "EROFS")
+        self.assertIn(r["write_notify_on_release"], ({"ok": False, "errno": "EROFS"},
+                                                     {"ok": False, "errno": "ENOENT"}))
+        # The cgroup namespace: its own cgroup is the root of what it sees.
+        for line in r["cgroup"].split(";"):
+            self.assertTrue(line.endswith(":/"), line)
+        self.assertEqual(r["rlimit_nofile"][0], r["rlimit_nofile"][1])
+        self.assertEqual(r["rootfs_write"], {"ok": True})
+
+    def test_devices_work(self):
+        t = self.probe_task("dev", command=["sh", "-c",
+                            "echo x >/dev/null && head -c 4 /dev/zero | od -An -tx1 && "
+                            "head -c 8 /dev/urandom | wc -c"])
+        t, c, out = self.finished(t)
+        self.assertEqual(c["exitCode"], 0, out)
+        self.assertEqual(out.split(), ["00", "00", "00", "00", "8"])
+
+    def test_host_daemon_and_other_tasks_unreachable(self):
+        other = self.probe_task("other", command=["/bin/berth-probe", "hold-ipc", "30"])
+        other = wait_status(self.ecs, [other["taskArn"]], "RUNNING")[0]
+        other_id = other["taskArn"].split("/")[-1]
+        abstract = "@berth-test-%d" % os.getpid()
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind("\0" + abstract[1:])
+        listener.listen(1)
+        targets = ["127.0.0.1,%d" % self.d.port]
+        ip = host_address()
+        if ip:
+            targets.append("%s,%d" % (ip, self.d.port))
+        paths = [self.d.state_dir, self.d.run_dir, os.path.join(self.d.state_dir, "tasks", other_id)]
+        try:
+            # Wait until the other task holds its segment.
+            deadline = time.time() + 20
+            while "shmid" not in self.d.output(other_id, "app") and time.time() < deadline:
+                time.sleep(0.1)
+            r = self.probe("reach", env={"BERTH_PROBE_TCP": ":".join(targets),
+                                         "BERTH_PROBE_PATHS": ":".join(paths),
+                                         "BERTH_PROBE_UNIX": abstract})
+        finally:
+            listener.close()
+        self.assertIn("shmid", self.d.output(other_id, "app"))
+        self.assertEqual(r["sysvipc_shm"], 0, "another task's SysV segment is visible")
+        for target in targets:
+            self.assertFalse(r["tcp"][target]["ok"], target)
+        self.assertEqual(r["tcp"][targets[0]]["errno"], "ECONNREFUSED")
+        for p in paths:
+            self.assertFalse(r["paths"][p]["exists"], p)
+        self.assertFalse(r["unix"][abstract]["ok"], "the host's abstract sockets are reachable")
+        self.assertNotEqual(r["hostname"], socket.gethostname())
+        self.assertEqual(r["hostname"], "task-" + r["hostname"][5:])
+        self.assertIsNone(r["ppid_exe"])
+
+
+class Configurations(ProbeCase):
+    def test_sys_ptrace_added(self):
+        r = self.probe("ptrace", linuxParameters={"capabilities": {"add": ["SYS_PTRACE"]}})
+        self.assertEqual(caps(r, "effective"), FARGATE_CAPS | 1 << CAP_SYS_PTRACE)
+        self.assertEqual(r["ptrace_attach"], {"ok": True})
+        self.assertEqual(r["process_vm_readv"], {"ok": True})
+        refused(self, r, "mount_tmpfs", "EPERM")
+
+    def test_capabilities_dropped(self):
+        r = self.probe("dropraw", linuxParameters={"capabilities": {"drop": ["NET_RAW"]}})
+        self.assertEqual(caps(r, "bounding"), FARGATE_CAPS & ~(1 << CAP_NET_RAW))
+        refused(self, r, "socket_raw", "EPERM")
+        r = self.probe("dropall", linuxParameters={"capabilities": {"drop": ["ALL"]}})
+        for which in ("bounding", "effective", "permitted", "inheritable", "ambient"):
+            self.assertEqual(caps(r, which), 0, which)
+        refused(self, r, "chroot", "EPERM")
+        refused(self, r, "net_bind_80", "EACCES")
+
+    def test_non_root_user(self):
+        r = self.probe("user", user="app")
+        self.assertEqual((r["uid"], r["gid"], r["euid"]), (1000, 1000, 1000))
+        self.assertEqual(sorted(r["groups"]), [1000, 2000])
+        self.assertEqual(caps(r, "effective"), 0)
+        self.assertEqual(caps(r, "permitted"), 0)
+        self.assertEqual(caps(r, "bounding"), FARGATE_CAPS)
+        self.assertFalse(r["setuid0"]["ok"])
+
+    def test_readonly_root_filesystem(self):
+        r = self.probe("ro", readonlyRootFilesystem=True)
+        refused(self, r, "rootfs_write", "EROFS")
+
+    def test_system_controls_are_the_tasks_own(self):
+        with open("/proc/sys/net/ipv4/tcp_keepalive_time") as f:
+            host_before = f.read()
+        r = self.probe("sysctl", systemControls=[
+            {"namespace": "net.ipv4.tcp_keepalive_time", "value": "601"},
+            {"namespace": "kernel.shm_rmid_forced", "value": "1"}])
+        self.assertEqual(r["sysctls"]["/proc/sys/net/ipv4/tcp_keepalive_time"], "601")
+        self.assertEqual(r["sysctls"]["/proc/sys/kernel/shm_rmid_forced"], "1")
+        with open("/proc/sys/net/ipv4/tcp_keepalive_time") as f:
+            self.assertEqual(f.read(), host_before, "a task's sysctl reached the host")
+
+    def test_system_controls_outside_the_namespaces_are_refused(self):
+        with self.assertRaises(self.ecs.exceptions.ClientException) as cm:
+            self.register(busybox_def("badsysctl", systemControls=[
+                {"namespace": "kernel.hostname", "value": "x"}]))
+        self.assertIn("not a namespaced kernel parameter", str(cm.exception))
+
+
+class Processes(ProbeCase):
+    def test_pid_mode_task_shares_one_namespace(self):
+        td = busybox_def("pidtask", image="localhost/probe:1")
+        td["pidMode"] = "task"
+        td["containerDefinitions"] = [
+            {"name": "side", "image": "localhost/probe:1", "essential": False,
+             "command": ["/bin/berth-probe", "sleep", "20"]},
+            {"name": "app", "image": "localhost/probe:1", "essential": True,
+             "command": ["/bin/berth-probe", "report-after", "1"]}]
+        self.register(td)
+        t, c, out = self.finished(self.run_task("pidtask")[0])
+        self.assertEqual(c["exitCode"], 0, out)
+        r = json.loads(out.strip().splitlines()[-1])
+        self.assertGreaterEqual(len(r["proc_pids"]), 3, "holder, side and app share /proc")
+        self.assertEqual(r["pid1_comm"], "berth-init")
+        self.assertNotEqual(r["pid"], 1)
+        # The holder is berth's binary: nothing in the task may open it.
+        self.assertIsNone(r["pid1_exe"])
+        self.assertEqual(r["pid1_exe_errno"], "EACCES")
+
+    def test_init_process_reaps_and_forwards_signals(self):
+        r = self.probe("init", linuxParameters={"initProcessEnabled": True})
+        self.assertEqual(r["pid1_comm"], "berth-init")
+        self.assertEqual(r["pid"], 2)
+        self.assertIsNone(r["pid1_exe"])
+        t = self.probe_task("zombies", linuxParameters={"initProcessEnabled": True}, command=[
+            "sh", "-c", "/bin/berth-probe zombies 3 >/dev/null; sleep 1; "
+            "cat /proc/[0-9]*/stat | cut -d' ' -f3 | grep -c Z; true"])
+        t, c, out = self.finished(t)
+        self.assertEqual(out.split()[-1], "0", "zombies left unreaped: " + out)
+        # busybox sleep as PID 1 would ignore SIGTERM until stopTimeout;
+        # under berth's init it gets it and dies at once.
+        t = self.probe_task("sigterm", linuxParameters={"initProcessEnabled": True},
+                            command=["sleep", "300"], stopTimeout=60)
+        wait_status(self.ecs, [t["taskArn"]], "RUNNING")
+        started = time.time()
+        self.ecs.stop_task(task=t["taskArn"])
+        t, c, out = self.finished(t)
+        self.assertLess(time.time() - started, 20)
+        self.assertEqual(c["exitCode"], 143)
+
+
+if __name__ == "__main__":
+    unittest.main()
