@@ -25,6 +25,7 @@
 #include "images/images.h"
 #include "isolation/cgroup.h"
 #include "isolation/storage.h"
+#include "isolation/userns.h"
 #include "runner/arn.h"
 #include "runner/daemon.h"
 #include "runner/logstore.h"
@@ -78,6 +79,7 @@ static int parse_flags(int argc, char **argv, struct berth_config *cfg)
 		{ "logs-forward-endpoint", "URL", "also send every log event to this CloudWatch Logs endpoint", cfg->logs_forward_endpoint, sizeof(cfg->logs_forward_endpoint) },
 		{ "logs-forward-region", "REGION", "region the forwarded requests are signed for (default --region)", cfg->logs_forward_region, sizeof(cfg->logs_forward_region) },
 		{ "logs-forward-credentials", "FILE", "AWS credentials file whose first key pair signs them", cfg->logs_forward_credentials, sizeof(cfg->logs_forward_credentials) },
+		{ "userns", "MODE", "auto: each task in its own user namespace and uid range; off", cfg->userns, sizeof(cfg->userns) },
 		{ NULL, NULL, NULL, NULL, 0 },
 	};
 	struct option opts[32];
@@ -108,6 +110,11 @@ static int parse_flags(int argc, char **argv, struct berth_config *cfg)
 	cfg->log_retention_interval_s = (unsigned)strtoul(logint, NULL, 10);
 	if (cfg->log_retention_interval_s == 0)
 		cfg->log_retention_interval_s = 1;
+	if (strcmp(cfg->userns, "auto") != 0 && strcmp(cfg->userns, "off") != 0) {
+		fprintf(stderr, "berthd: --userns must be auto or off, not %s\n", cfg->userns);
+		return -1;
+	}
+	cfg->userns_on = strcmp(cfg->userns, "auto") == 0 && userns_supported();
 	return 0;
 }
 
@@ -131,6 +138,7 @@ static void default_config(struct berth_config *cfg)
 	cfg->stopped_task_ttl_s = 3600;
 	cfg->log_retention_interval_s = 60;
 	snprintf(cfg->image_pull, sizeof(cfg->image_pull), "default");
+	snprintf(cfg->userns, sizeof(cfg->userns), "auto");
 }
 
 static int prepare_dirs(const struct berth_config *cfg, int *lock_fd, struct berth_err *err)
@@ -206,6 +214,8 @@ static int open_modules(struct berth_daemon *d, struct berth_err *err)
 	if (d->cgroups == NULL)
 		return berth_err_wrap(err, "cgroups");
 	log_info("cgroup layout: %s", cgroup_layout_name(cgroup_host_layout(d->cgroups)));
+	log_info("user namespaces: %s", d->cfg.userns_on ? "on, one uid range per task"
+			: strcmp(d->cfg.userns, "off") == 0 ? "off" : "off (not supported here)");
 	snprintf(path, sizeof(path), "%s/ephemeral", d->cfg.run_dir);
 	d->storage = storage_probe(d->cfg.state_dir, path, err);
 	if (d->storage == NULL)

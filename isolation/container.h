@@ -61,6 +61,10 @@ struct container_spec {
 	 * pidns_fd is task_pidns.h's shared namespace (pidMode task). */
 	int netns_fd;
 	int pidns_fd;
+	/* The task's user namespace (userns.h), -1 for none.  The child
+	 * idmaps the image layers with it, makes its mounts as host root,
+	 * then joins it before it drops capabilities. */
+	int userns_fd;
 
 	/* Standard streams for the container (caller keeps its copies). */
 	int stdin_fd; /* -1: /dev/null */

@@ -5,8 +5,9 @@
  * pipe, then writes one byte to let it go and reads the pipe to EOF:
  * EOF alone means execve succeeded (the child's end is O_CLOEXEC), a
  * message means a phase failed.  The child's phases, most privileged
- * first: cgroup namespace, network namespace, mounts, pivot_root,
- * hostname, rlimits, bounding set, user, no_new_privs, capabilities,
+ * first: cgroup namespace, network namespace, sysctls, mounts,
+ * pivot_root, hostname, rlimits, user namespace, bounding set, user,
+ * no_new_privs, capabilities,
  * working directory, standard streams, signals, descriptors, seccomp,
  * execve. */
 #include "spawn_internal.h"
@@ -156,7 +157,11 @@ static int child_phases(const struct container_spec *s, const struct seccomp_pro
 		return -1;
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		return berth_err_errno(err, "set hostname %s", s->hostname);
-	if (set_rlimits(s, err) < 0 || spawn_drop_bounding(s, err) < 0 || spawn_set_user(s, err) < 0)
+	if (set_rlimits(s, err) < 0)
+		return -1;
+	if (s->userns_fd >= 0 && setns(s->userns_fd, CLONE_NEWUSER) < 0)
+		return berth_err_errno(err, "join the task's user namespace");
+	if (spawn_drop_bounding(s, err) < 0 || spawn_set_user(s, err) < 0)
 		return -1;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return berth_err_errno(err, "set no_new_privs");

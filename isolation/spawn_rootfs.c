@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "userns.h"
 
 static int openat2_in_root(int root, const char *path, int flags, mode_t mode)
 {
@@ -160,7 +161,7 @@ static int make_devices(int root, struct berth_err *err)
 		return berth_err_errno(err, "open /dev");
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
 		if (mknodat(dev, devs[i].name, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0 ||
-		    usable_device(dev, devs[i].name, err) < 0)
+		    fchmodat(dev, devs[i].name, 0666, 0) < 0 || usable_device(dev, devs[i].name, err) < 0)
 			return berth_err_errno(err, "mknod /dev/%s", devs[i].name);
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (symlinkat(links[i][0], dev, links[i][1]) < 0)
@@ -351,6 +352,9 @@ int spawn_setup_rootfs(const struct container_spec *s, char *cgroups, struct ber
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return berth_err_errno(err, "make / private");
+	if (s->userns_fd >= 0 &&
+	    userns_idmap_dirs(s->userns_fd, s->lower_dirs, s->n_lower_dirs, err) < 0)
+		return -1;
 	if (mount_overlay(s, err) < 0)
 		return -1;
 	root = open(s->rootfs_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

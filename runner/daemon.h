@@ -38,6 +38,8 @@ struct berth_config {
 	char logs_forward_endpoint[256];     /* --logs-forward-endpoint URL, "" = off */
 	char logs_forward_region[64];        /* --logs-forward-region, default --region */
 	char logs_forward_credentials[512];  /* --logs-forward-credentials FILE */
+	char userns[8];              /* --userns auto|off, default auto */
+	bool userns_on;              /* auto and the kernel supports it */
 	bool debug;
 };
 

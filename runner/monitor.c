@@ -149,7 +149,7 @@ static void run_loop(struct monitor *m)
 
 int monitor_main(int argc, char **argv)
 {
-	struct monitor m = { .netns_fd = -1, .pidns = { .ns_fd = -1 }, .listen_fd = MONITOR_LISTEN_FD };
+	struct monitor m = { .netns_fd = -1, .pidns = { .ns_fd = -1 }, .userns_fd = -1, .userns_slot = -1, .listen_fd = MONITOR_LISTEN_FD };
 	struct berth_err err = { 0 };
 	char role[96];
 

@@ -76,6 +76,9 @@ struct monitor {
 	bool task_cgroup;
 	int netns_fd;
 	bool pid_mode_task;
+	bool userns;        /* spec: run the task in its own user namespace */
+	int userns_fd;      /* -1 when none */
+	int userns_slot;    /* -1 when none held */
 	struct task_pidns pidns; /* pidMode task; holder 0 when none */
 	struct storage_host *storage;
 	char storage_path[512]; /* the task's ephemeral storage mount, "" if none */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "isolation/userns.h"
 #include "common/fs.h"
 #include "common/ids.h"
 #include "common/log.h"
@@ -93,6 +94,12 @@ static int make_dirs(struct monitor *m, struct mon_container *c, char **upper, c
 	if (fs_mkdir_p(*upper, 0755, err) < 0 || fs_mkdir_p(*work, 0700, err) < 0 ||
 	    fs_mkdir_p(*rootfs, 0755, err) < 0)
 		return -1;
+	/* The root directory of the container is its root's. */
+	if (m->userns_slot >= 0) {
+		uid_t id = userns_host_base((unsigned)m->userns_slot);
+		if (chown(*upper, id, (gid_t)id) < 0)
+			return berth_err_errno(err, "chown %s", *upper);
+	}
 	return 0;
 }
 
@@ -138,6 +145,7 @@ static int start_container(struct monitor *m, size_t idx, struct berth_err *err)
 		.etc_resolv_conf = resolv,
 		.netns_fd = m->netns_fd,
 		.pidns_fd = m->pidns.holder > 0 ? m->pidns.ns_fd : -1,
+		.userns_fd = m->userns_fd,
 		.stdin_fd = -1,
 		.stdout_fd = out_w,
 		.stderr_fd = err_w,
@@ -196,13 +204,37 @@ static int write_etc_files(struct monitor *m, struct berth_err *err)
 	return 0;
 }
 
+static void userns_dir(const struct monitor *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/userns", m->logs_root);
+}
+
+/* A uid range of its own for the task, and the namespace that maps it. */
+static int make_userns(struct monitor *m, struct berth_err *err)
+{
+	char dir[1024];
+	unsigned slot;
+
+	userns_dir(m, dir, sizeof(dir));
+	if (userns_slot_acquire(dir, m->task_id, &slot, err) < 0)
+		return -1;
+	m->userns_slot = (int)slot;
+	if (userns_create(slot, &m->userns_fd, err) < 0)
+		return -1;
+	log_info("task %s: user namespace, host uids %u-%u", m->task_id,
+		 (unsigned)userns_host_base(slot), (unsigned)userns_host_base(slot) + USERNS_SIZE - 1);
+	return 0;
+}
+
 /* Provision the task: namespace, cgroup, /etc files.  On failure the
  * reason is already prefixed for the user. */
 static int provision(struct monitor *m, struct berth_err *err)
 {
 	struct cgroup_task_limits lim = { m->cpu, m->memory, m->pids_max };
 
-	if (netns_create(m->task_id, &m->netns_fd, err) < 0)
+	if (m->userns && make_userns(m, err) < 0)
+		return berth_err_wrap(err, "ResourceInitializationError: user namespace");
+	if (netns_create(m->task_id, m->userns_fd, &m->netns_fd, err) < 0)
 		return berth_err_wrap(err, "ResourceInitializationError: create network namespace");
 	m->connectivity_at = mon_now();
 	m->cgroups = cgroup_probe(m->cgroup_parent, err);
@@ -492,6 +524,16 @@ static void release_resources(struct monitor *m)
 	if (m->netns_fd >= 0)
 		close(m->netns_fd);
 	m->netns_fd = -1;
+	if (m->userns_fd >= 0)
+		close(m->userns_fd);
+	m->userns_fd = -1;
+	/* The range goes back only now that nothing of the task runs. */
+	if (m->userns_slot >= 0) {
+		char dir[1024];
+		userns_dir(m, dir, sizeof(dir));
+		userns_slot_release(dir, (unsigned)m->userns_slot);
+		m->userns_slot = -1;
+	}
 	if (asprintf(&dir, "%s/containers", m->run_dir) >= 0 && fs_rm_rf(dir, &err) < 0)
 		log_warn("task %s: %s", m->task_id, err.msg);
 }

@@ -133,6 +133,7 @@ int monitor_load_spec(struct monitor *m, const char *run_dir, struct berth_err *
 	m->logs_root = dup_member(spec, "logsRoot", NULL);
 	m->cgroup_parent = dup_member(spec, "cgroupParent", "berth");
 	m->hostname = dup_member(spec, "hostname", "localhost");
+	m->userns = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "userns"));
 	m->pid_mode_task = strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(spec, "pidMode")) ?: "",
 				  "task") == 0;
 	m->storage_state_dir = dup_member(spec, "storageStateDir", NULL);

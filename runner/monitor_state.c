@@ -18,6 +18,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "monitor_run.h"
+#include "isolation/userns.h"
 
 double mon_now(void)
 {
@@ -52,6 +53,29 @@ static const char *ctr_status(const struct mon_container *c)
 	}
 }
 
+/* Task attributes berth adds: how the task is isolated. */
+static void add_attributes(const struct monitor *m, cJSON *o)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, "attributes");
+	cJSON *a = cJSON_CreateObject();
+	char v[64];
+
+	if (m->userns)
+		snprintf(v, sizeof(v), "auto");
+	else
+		snprintf(v, sizeof(v), "off");
+	cJSON_AddStringToObject(a, "name", "berth.userns");
+	cJSON_AddStringToObject(a, "value", v);
+	cJSON_AddItemToArray(arr, a);
+	if (m->userns_slot >= 0) {
+		a = cJSON_CreateObject();
+		snprintf(v, sizeof(v), "%u", (unsigned)userns_host_base((unsigned)m->userns_slot));
+		cJSON_AddStringToObject(a, "name", "berth.userns.hostUid");
+		cJSON_AddStringToObject(a, "value", v);
+		cJSON_AddItemToArray(arr, a);
+	}
+}
+
 static cJSON *snapshot(const struct monitor *m)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -69,6 +93,7 @@ static cJSON *snapshot(const struct monitor *m)
 	add_time(o, "executionStoppedAt", m->execution_stopped_at);
 	add_time(o, "stoppedAt", m->stopped_at);
 	cJSON_AddBoolToObject(o, "final", m->done);
+	add_attributes(m, o);
 	for (size_t i = 0; i < m->n_ctrs; i++) {
 		const struct mon_container *c = &m->ctrs[i];
 		cJSON *j = cJSON_CreateObject();

@@ -25,6 +25,7 @@
 #include "daemon.h"
 #include "isolation/cgroup.h"
 #include "isolation/storage.h"
+#include "isolation/userns.h"
 #include "logstore.h"
 #include "store.h"
 #include "task_doc.h"
@@ -180,6 +181,21 @@ static void remove_orphan_storage(struct runner *r)
 	}
 }
 
+static bool task_monitor_alive(const char *task_id, void *arg)
+{
+	return monitor_alive(arg, task_id);
+}
+
+/* A uid range is free again once its task's monitor is gone (its
+ * processes went with the cgroup, just above). */
+static void release_orphan_uid_ranges(struct runner *r)
+{
+	char dir[1024];
+
+	snprintf(dir, sizeof(dir), "%s/userns", r->d->cfg.state_dir);
+	userns_slots_sweep(dir, task_monitor_alive, r);
+}
+
 /* Keep a few default-size ephemeral disks ready, off the API threads. */
 static void refill_storage_pool(struct runner *r)
 {
@@ -200,6 +216,7 @@ int runner_recover(struct runner *r, struct berth_err *err)
 		recover_task(r, *id);
 	remove_orphan_cgroups(r);
 	remove_orphan_storage(r);
+	release_orphan_uid_ranges(r);
 	return 0;
 }
 

@@ -202,6 +202,7 @@ static void add_task_fields(struct runner *r, cJSON *spec, const cJSON *doc, con
 	cJSON_AddStringToObject(spec, "logsRoot", r->d->cfg.state_dir);
 	cJSON_AddStringToObject(spec, "cgroupParent", r->d->cfg.cgroup_parent);
 	cJSON_AddNumberToObject(spec, "pidsMax", r->d->cfg.pids_max);
+	cJSON_AddBoolToObject(spec, "userns", r->d->cfg.userns_on);
 	cJSON_AddNumberToObject(spec, "cpu", atof(task_doc_str(doc, "cpu") ?: "0"));
 	cJSON_AddNumberToObject(spec, "memory", atof(task_doc_str(doc, "memory") ?: "0"));
 	cJSON_AddStringToObject(spec, "storageStateDir", r->d->cfg.state_dir);

@@ -197,7 +197,7 @@ void task_doc_apply_snapshot(cJSON *doc, const cJSON *snap)
 {
 	static const char *const fields[] = { "lastStatus",  "stopCode",	   "stoppedReason",
 					      "startedAt",   "stoppingAt",	   "executionStoppedAt",
-					      "stoppedAt",   "connectivityAt" };
+					      "stoppedAt",   "connectivityAt",	   "attributes" };
 	const char *desired = task_doc_str(snap, "desiredStatus");
 	const cJSON *c;
 

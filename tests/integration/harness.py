@@ -214,11 +214,14 @@ class BerthTestCase(unittest.TestCase):
     """A test with one fresh daemon (self.d) and a boto3 ECS client."""
 
     load_images = ("busybox-oci.tar",)
+    berthd_args = ()
 
     def setUp(self):
         if os.geteuid() != 0:
             self.skipTest("integration tests run as root")
-        self.d = Berthd(self.id().split(".")[-1][:20]).start()
+        self.d = Berthd(self.id().split(".")[-1][:20])
+        self.d.extra_args = list(self.berthd_args)
+        self.d.start()
         self.ecs = self.d.client("ecs")
         for archive in self.load_images:
             self.d.load_image(archive)

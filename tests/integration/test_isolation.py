@@ -11,6 +11,7 @@ import socket
 import time
 import unittest
 
+import harness
 from harness import BerthTestCase, busybox_def, wait_status, wait_stopped
 
 # Fargate's default set: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID
@@ -47,8 +48,9 @@ def caps(report, which):
     return int(report["caps"][which], 16)
 
 
-def refused(test, report, name, errno):
-    test.assertEqual(report[name], {"ok": False, "errno": errno}, name)
+def refused(test, report, name, *errnos):
+    test.assertFalse(report[name]["ok"], name)
+    test.assertIn(report[name]["errno"], errnos, name)
 
 
 def host_address():
@@ -86,9 +88,20 @@ class ProbeCase(BerthTestCase):
 
 
 class DefaultContainer(ProbeCase):
+    """The default configuration, in its own user namespace (the default
+    where the kernel has them, as here)."""
+    userns = True
+
     def test_capabilities_seccomp_and_no_new_privs(self):
         r = self.probe("default")
         self.assertEqual(r["uid"], 0)
+        if self.userns:
+            base = int(r["uid_map"].split()[1])
+            self.assertGreaterEqual(base, 1 << 30)
+            self.assertEqual(r["uid_map"], "0 %d 65536" % base)
+            self.assertEqual(r["gid_map"], r["uid_map"])
+        else:
+            self.assertEqual(r["uid_map"], "0 0 4294967295")
         for which in ("bounding", "effective", "permitted"):
             self.assertEqual(caps(r, which), FARGATE_CAPS, which)
         self.assertEqual(caps(r, "inheritable"), 0)
@@ -100,6 +113,12 @@ class DefaultContainer(ProbeCase):
         for name in ALLOWED:
             self.assertEqual(r[name], {"ok": True}, name)
 
+    def test_mode_is_reported_in_the_task(self):
+        t = self.probe_task("mode", command=["true"])
+        t, c, out = self.finished(t)
+        attrs = {a["name"]: a["value"] for a in t.get("attributes", [])}
+        self.assertEqual(attrs.get("berth.userns"), "auto" if self.userns else "off")
+
     def test_proc_dev_sys_and_cgroups(self):
         r = self.probe("fs")
         self.assertEqual(r["pid"], 1)
@@ -107,20 +126,26 @@ class DefaultContainer(ProbeCase):
         self.assertEqual(r["fds"], [0, 1, 2], "no descriptor of the monitor leaks in")
         self.assertEqual(r["dev_entries"], MINIMAL_DEV)
         self.assertTrue(r["dev_pts_ptmx"])
-        # CAP_MKNOD makes nodes, but none opens: /dev and the root are nodev.
-        self.assertEqual(r["mknod_dev"], {"ok": True})
-        refused(self, r, "mknod_dev_open", "EACCES")
-        refused(self, r, "mknod_tmp_open", "EACCES")
+        # CAP_MKNOD makes nodes (not in a user namespace), but none opens:
+        # /dev and the root are nodev.
+        if self.userns:
+            refused(self, r, "mknod_dev", "EACCES", "EPERM")
+            refused(self, r, "mknod_tmp", "EPERM")
+        else:
+            self.assertEqual(r["mknod_dev"], {"ok": True})
+            refused(self, r, "mknod_dev_open", "EACCES")
+            refused(self, r, "mknod_tmp_open", "EACCES")
         for path in MASKED:
             m = r["masked"][path]
             self.assertEqual(m["readable_bytes"], 0, path)
-        refused(self, r, "proc_sys_write", "EROFS")
-        refused(self, r, "sys_write", "EROFS")
+        # Read-only mounts; in a user namespace the files are also not
+        # root's (EACCES comes first).
+        refused(self, r, "proc_sys_write", "EROFS", "EACCES")
+        refused(self, r, "sys_write", "EROFS", "EACCES")
         self.assertTrue(r["cgroup_mount"]["readonly"])
         self.assertFalse(r["release_agent_found"])
-        refused(self, r, "write_cgroup_procs", "EROFS")
-        self.assertIn(r["write_notify_on_release"], ({"ok": False, "errno": "EROFS"},
-                                                     {"ok": False, "errno": "ENOENT"}))
+        refused(self, r, "write_cgroup_procs", "EROFS", "EACCES")
+        refused(self, r, "write_notify_on_release", "EROFS", "EACCES", "ENOENT")
         # The cgroup namespace: its own cgroup is the root of what it sees.
         for line in r["cgroup"].split(";"):
             self.assertTrue(line.endswith(":/"), line)
@@ -169,6 +194,73 @@ class DefaultContainer(ProbeCase):
         self.assertNotEqual(r["hostname"], socket.gethostname())
         self.assertEqual(r["hostname"], "task-" + r["hostname"][5:])
         self.assertIsNone(r["ppid_exe"])
+
+
+class DefaultContainerWithoutUserns(DefaultContainer):
+    """The same with --userns off: root in the task is root on the host,
+    held only by capabilities, seccomp and the mounts."""
+    berthd_args = ("--userns", "off")
+    userns = False
+
+
+def task_pids(d, task_id):
+    """Host pids of a task's processes, from its cgroups."""
+    pids = set()
+    for base in harness.cgroup_dirs(d.cgroup_parent):
+        for root, _, files in os.walk(os.path.join(base, "task-" + task_id)):
+            if "cgroup.procs" in files:
+                with open(os.path.join(root, "cgroup.procs")) as f:
+                    pids.update(int(p) for p in f.read().split())
+    return pids
+
+
+class UserNamespaces(ProbeCase):
+    def attributes(self, t):
+        return {a["name"]: a["value"] for a in t.get("attributes", [])}
+
+    def test_root_in_the_task_is_unprivileged_on_the_host_and_ranges_do_not_overlap(self):
+        self.register(busybox_def("idle", ["sleep", "60"]))
+        arns = [t["taskArn"] for t in self.run_task("idle", count=2)]
+        tasks = wait_status(self.ecs, arns, "RUNNING")
+        bases = []
+        for t in tasks:
+            attrs = self.attributes(t)
+            self.assertEqual(attrs["berth.userns"], "auto")
+            base = int(attrs["berth.userns.hostUid"])
+            bases.append(base)
+            pids = task_pids(self.d, t["taskArn"].split("/")[-1])
+            self.assertTrue(pids, "no process found in the task's cgroup")
+            for pid in pids:
+                st = os.stat("/proc/%d" % pid)
+                self.assertEqual((st.st_uid, st.st_gid), (base, base), "pid %d" % pid)
+        self.assertGreaterEqual(abs(bases[0] - bases[1]), 65536, "uid ranges overlap")
+        self.ecs.stop_task(task=arns[0])
+        wait_stopped(self.ecs, [arns[0]])
+        # The range comes back once the task is gone, to the next task.
+        t = self.run_task("idle")[0]
+        t = wait_status(self.ecs, [t["taskArn"]], "RUNNING")[0]
+        self.assertEqual(int(self.attributes(t)["berth.userns.hostUid"]), bases[0])
+
+    def test_files_keep_container_ids_inside_and_range_ids_outside(self):
+        self.register(busybox_def("owner", ["sh", "-c",
+                      "touch /made && touch /made2 && chown 1000:1000 /made2 && "
+                      "stat -c '%u:%g' /made /made2 /bin/busybox && sleep 60"]))
+        t = self.run_task("owner")[0]
+        t = wait_status(self.ecs, [t["taskArn"]], "RUNNING")[0]
+        task_id = t["taskArn"].split("/")[-1]
+        base = int(self.attributes(t)["berth.userns.hostUid"])
+        deadline = time.time() + 20
+        while self.d.output(task_id, "app").count("\n") < 3 and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(self.d.output(task_id, "app").split(), ["0:0", "1000:1000", "0:0"])
+        pid = min(task_pids(self.d, task_id))
+        owners = {}
+        for path in ("made", "made2", "bin/busybox"):
+            st = os.stat("/proc/%d/root/%s" % (pid, path))
+            owners[path] = (st.st_uid - base, st.st_gid - base)
+        # The image's files are the host's root's on disk, shared and
+        # unchowned; the task sees them as its own root's.
+        self.assertEqual(owners, {"made": (0, 0), "made2": (1000, 1000), "bin/busybox": (0, 0)})
 
 
 class Configurations(ProbeCase):
