@@ -5,10 +5,11 @@
  * task's network namespace (and, with pidMode task, the task's pid
  * namespace), lets the caller attach it to its cgroup while it waits on
  * a sync pipe, then, in named phases, most privileged first:
- *   mounts (overlay rootfs, /proc, minimal /dev, /sys ro, masked paths,
- *   per-task /etc files) -> pivot_root -> hostname -> rlimits ->
- *   user/groups -> capability bounding set -> no_new_privs ->
- *   capability drop -> close fds -> seccomp -> execve.
+ *   sysctls -> mounts (idmapped layers, overlay rootfs, /proc, minimal
+ *   /dev, /sys ro, own cgroup tree ro, masked paths, per-task /etc
+ *   files) -> pivot_root -> hostname -> rlimits -> user namespace ->
+ *   capability bounding set -> user/groups -> no_new_privs ->
+ *   capabilities -> close fds -> seccomp -> (init) -> execve.
  * A failure in the child is sent back over the sync pipe and returned
  * by container_spawn() as an error; exec success is seen as EOF.
  *

@@ -219,7 +219,7 @@ class UserNamespaces(ProbeCase):
         return {a["name"]: a["value"] for a in t.get("attributes", [])}
 
     def test_root_in_the_task_is_unprivileged_on_the_host_and_ranges_do_not_overlap(self):
-        self.register(busybox_def("idle", ["sleep", "60"]))
+        self.register(busybox_def("idle", ["sleep", "60"], stopTimeout=2))
         arns = [t["taskArn"] for t in self.run_task("idle", count=2)]
         tasks = wait_status(self.ecs, arns, "RUNNING")
         bases = []
@@ -244,7 +244,7 @@ class UserNamespaces(ProbeCase):
     def test_files_keep_container_ids_inside_and_range_ids_outside(self):
         self.register(busybox_def("owner", ["sh", "-c",
                       "touch /made && touch /made2 && chown 1000:1000 /made2 && "
-                      "stat -c '%u:%g' /made /made2 /bin/busybox && sleep 60"]))
+                      "stat -c '%u:%g' /made /made2 /bin/busybox && sleep 60"], stopTimeout=2))
         t = self.run_task("owner")[0]
         t = wait_status(self.ecs, [t["taskArn"]], "RUNNING")[0]
         task_id = t["taskArn"].split("/")[-1]
