@@ -5,6 +5,7 @@ localhost/probe:1) as a task's container in one configuration and
 asserts its answers: capability sets, seccomp, no_new_privs, what /proc,
 /dev, /sys and the cgroup tree show and allow, which privileged calls
 are refused, what of the host and of other tasks it can reach."""
+import glob
 import json
 import os
 import socket
@@ -33,7 +34,7 @@ REFUSED = {
     "add_key": "EPERM", "request_key": "EPERM", "bpf": "EPERM", "perf_event_open": "EPERM",
     "userfaultfd": "EPERM", "personality_bad": "EPERM", "socket_vsock": "EPERM",
     "iopl": "EPERM", "ioperm": "EPERM", "swapon": "EPERM", "acct": "EPERM",
-    "sethostname": "EPERM",
+    "sethostname": "EPERM", "keyctl_i386": "EPERM", "keyctl_x32": "EPERM",
 }
 ALLOWED = ("clone_thread_ok", "personality_query", "personality_linux32", "socket_inet",
            "socket_raw", "socket_netlink", "chroot", "setuid0", "chown_tmp", "net_bind_80",
@@ -261,6 +262,21 @@ class UserNamespaces(ProbeCase):
         # The image's files are the host's root's on disk, shared and
         # unchowned; the task sees them as its own root's.
         self.assertEqual(owners, {"made": (0, 0), "made2": (1000, 1000), "bin/busybox": (0, 0)})
+
+
+class PlantedSymlinks(ProbeCase):
+    load_images = ("symlinks-oci.tar",)
+
+    def test_mounts_never_follow_a_symlink_out_of_the_root(self):
+        for f in glob.glob("/tmp/berth-escaped-*"):
+            os.unlink(f)
+        t = self.probe_task("symlinks", image="localhost/symlinks:1", command=[
+            "sh", "-c", "cat /etc/hostname /etc/hosts /etc/resolv.conf >/dev/null && "
+            "cat /etc/hostname"])
+        t, c, out = self.finished(t)
+        self.assertEqual(c["exitCode"], 0, out)
+        self.assertEqual(out.strip(), "task-" + t["taskArn"].split("/")[-1][:12])
+        self.assertEqual(glob.glob("/tmp/berth-escaped-*"), [], "a mount followed a symlink out")
 
 
 class Configurations(ProbeCase):

@@ -1212,6 +1212,40 @@ static struct attempt process_vm_readv_attempt(void)
 
 /* ---- keys, bpf, perf, userfaultfd ---- */
 
+/* keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING) through the
+ * 32-bit entry (int 0x80, i386 number 288): a filter that forgot the
+ * x86 architecture lets it through.  A kernel without IA32 emulation
+ * gives ENOSYS (or kills with SIGSEGV, which the fork absorbs). */
+static struct attempt i386_keyctl(void)
+{
+	int pipefd[2], status;
+	long rc = 0;
+	pid_t pid;
+
+	if (pipe(pipefd) < 0)
+		return attempt_fail(errno);
+	pid = fork();
+	if (pid == 0) {
+		long r;
+		close(pipefd[0]);
+		__asm__ volatile("int $0x80"
+				 : "=a"(r)
+				 : "a"(288L), "b"((long)KEYCTL_GET_KEYRING_ID), "c"((long)KEY_SPEC_SESSION_KEYRING),
+				   "d"(0L)
+				 : "memory");
+		if (write(pipefd[1], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	if (pid < 0 || read(pipefd[0], &rc, sizeof(rc)) != sizeof(rc))
+		rc = -ENOSYS;
+	close(pipefd[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	return rc < 0 && rc > -4096 ? attempt_fail((int)-rc) : attempt_ok();
+}
+
 static void emit_key_attempts(void)
 {
 	json_attempt("keyctl", ATTEMPT(syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0)));
@@ -1219,6 +1253,12 @@ static void emit_key_attempts(void)
 	json_attempt("add_key", ATTEMPT(syscall(SYS_add_key, "user", "berth-probe", "x", 1UL, KEY_SPEC_PROCESS_KEYRING)));
 	/* No callout info, so no upcall: allowed gives ENOKEY. */
 	json_attempt("request_key", ATTEMPT(syscall(SYS_request_key, "user", "berth-probe-none", NULL, 0)));
+	json_attempt("keyctl_i386", i386_keyctl());
+	/* x32 numbers are the x86_64 ones with bit 30 set; allowed (and x32
+	 * enabled) behaves as keyctl, a kernel without x32 gives ENOSYS
+	 * only after the filter has had its say. */
+	json_attempt("keyctl_x32", ATTEMPT(syscall(0x40000000 | SYS_keyctl, KEYCTL_GET_KEYRING_ID,
+						   KEY_SPEC_SESSION_KEYRING, 0)));
 }
 
 /* fd-returning attempts: the fd is closed at once. */
