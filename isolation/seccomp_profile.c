@@ -148,10 +148,10 @@ static int add_argument_rules(scmp_filter_ctx ctx, uint64_t caps)
 
 	for (size_t i = 0; i < N(personas) && rc == 0; i++)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1,
-				      SCMP_A0(SCMP_CMP_EQ, personas[i]));
+				      SCMP_A0(SCMP_CMP_EQ, personas[i], 0));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				      SCMP_A0(SCMP_CMP_NE, AF_VSOCK_FAMILY));
+				      SCMP_A0(SCMP_CMP_NE, AF_VSOCK_FAMILY, 0));
 	if (rc == 0 && !has(caps, CAP_SYS_ADMIN))
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
 				      SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NS_MASK, 0));

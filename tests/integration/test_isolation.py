@@ -179,9 +179,11 @@ class DefaultContainer(ProbeCase):
             deadline = time.time() + 20
             while "shmid" not in self.d.output(other_id, "app") and time.time() < deadline:
                 time.sleep(0.1)
+            api_sock = os.path.join(self.d.run_dir, "api.sock")
+            self.assertTrue(os.path.exists(api_sock))
             r = self.probe("reach", env={"BERTH_PROBE_TCP": ":".join(targets),
                                          "BERTH_PROBE_PATHS": ":".join(paths),
-                                         "BERTH_PROBE_UNIX": abstract})
+                                         "BERTH_PROBE_UNIX": abstract + ":" + api_sock})
         finally:
             listener.close()
         self.assertIn("shmid", self.d.output(other_id, "app"))
@@ -192,6 +194,8 @@ class DefaultContainer(ProbeCase):
         for p in paths:
             self.assertFalse(r["paths"][p]["exists"], p)
         self.assertFalse(r["unix"][abstract]["ok"], "the host's abstract sockets are reachable")
+        self.assertEqual(r["unix"][api_sock], {"ok": False, "errno": "ENOENT"})
+        self.assertEqual(r["proc_pids"], [1], "another task's processes are visible")
         self.assertNotEqual(r["hostname"], socket.gethostname())
         self.assertEqual(r["hostname"], "task-" + r["hostname"][5:])
         self.assertIsNone(r["ppid_exe"])
