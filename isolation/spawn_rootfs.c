@@ -117,23 +117,22 @@ static int remount_ro(int root, const char *path, unsigned long extra, struct be
 	return 0;
 }
 
-/* Bind the node /dev/NAME onto itself and clear nodev on that mount. */
-static int usable_device(int dev, const char *name, struct berth_err *err)
+/* Bind the node /dev/NAME onto itself, a mount of its own: read-only
+ * (its mode cannot change) and without /dev's nodev. */
+static int usable_device(int root, const char *name, struct berth_err *err)
 {
-	cleanup_close int fd = openat(dev, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	char path[64];
+	cleanup_close int fd = -1;
 	char p[64];
 
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	fd = openat2_in_root(root, path, O_PATH | O_NOFOLLOW, 0);
 	if (fd < 0)
-		return berth_err_errno(err, "open /dev/%s", name);
+		return berth_err_errno(err, "open %s", path);
 	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
 	if (mount(p, p, NULL, MS_BIND, NULL) < 0)
-		return berth_err_errno(err, "bind /dev/%s", name);
-	close(fd);
-	fd = openat(dev, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-	if (fd < 0 || mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NOEXEC, NULL) < 0)
-		return berth_err_errno(err, "make /dev/%s a device", name);
-	return 0;
+		return berth_err_errno(err, "bind %s", path);
+	return remount_ro(root, path, MS_NOSUID | MS_NOEXEC, err);
 }
 
 static int make_devices(int root, struct berth_err *err)
@@ -161,7 +160,7 @@ static int make_devices(int root, struct berth_err *err)
 		return berth_err_errno(err, "open /dev");
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
 		if (mknodat(dev, devs[i].name, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0 ||
-		    fchmodat(dev, devs[i].name, 0666, 0) < 0 || usable_device(dev, devs[i].name, err) < 0)
+		    fchmodat(dev, devs[i].name, 0666, 0) < 0 || usable_device(root, devs[i].name, err) < 0)
 			return berth_err_errno(err, "mknod /dev/%s", devs[i].name);
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (symlinkat(links[i][0], dev, links[i][1]) < 0)

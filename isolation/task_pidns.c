@@ -42,7 +42,7 @@ static int fence_in(const char *empty_dir)
 	return (int)syscall(SYS_capset, &hdr, none);
 }
 
-static __attribute__((noreturn)) void holder_main(const char *empty_dir)
+static __attribute__((noreturn)) void holder_main(const char *empty_dir, int ready_fd)
 {
 	sigset_t all;
 
@@ -51,10 +51,12 @@ static __attribute__((noreturn)) void holder_main(const char *empty_dir)
 	prctl(PR_SET_NAME, "berth-init", 0, 0, 0);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	for (int fd = 3; fd < 1024; fd++)
-		close(fd);
 	if (fence_in(empty_dir) < 0)
 		_exit(1);
+	/* Fenced in: the creator's read end sees EOF, never a byte. */
+	if (write(ready_fd, "r", 1) != 1)
+		_exit(1);
+	syscall(SYS_close_range, 3U, ~0U, 0);
 	for (;;) {
 		siginfo_t si;
 		if (sigwaitinfo(&all, &si) == SIGCHLD)
@@ -65,15 +67,33 @@ static __attribute__((noreturn)) void holder_main(const char *empty_dir)
 
 int task_pidns_create(const char *empty_dir, struct task_pidns *out, struct berth_err *err)
 {
-	char path[64];
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, NULL);
+	char path[64], c;
+	int ready[2];
+	pid_t pid;
 
-	if (pid < 0)
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return berth_err_errno(err, "task pid namespace: pipe");
+	pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0) {
+		close(ready[0]);
+		holder_main(empty_dir, ready[1]);
+	}
+	close(ready[1]);
+	if (pid < 0) {
+		close(ready[0]);
 		return berth_err_errno(err, "create the task's pid namespace");
-	if (pid == 0)
-		holder_main(empty_dir);
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	}
 	out->holder = pid;
+	out->ns_fd = -1;
+	/* A holder that could not fence itself in has exited: say so here,
+	 * not as ENOMEM from the first clone into a dead namespace. */
+	if (read(ready[0], &c, 1) != 1) {
+		close(ready[0]);
+		task_pidns_destroy(out);
+		return berth_err_set(err, EPERM, "the task's pid namespace holder could not isolate itself");
+	}
+	close(ready[0]);
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
 	out->ns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (out->ns_fd < 0) {
 		berth_err_errno(err, "open %s", path);

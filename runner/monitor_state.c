@@ -58,14 +58,10 @@ static void add_attributes(const struct monitor *m, cJSON *o)
 {
 	cJSON *arr = cJSON_AddArrayToObject(o, "attributes");
 	cJSON *a = cJSON_CreateObject();
-	char v[64];
+	char v[16];
 
-	if (m->userns)
-		snprintf(v, sizeof(v), "auto");
-	else
-		snprintf(v, sizeof(v), "off");
 	cJSON_AddStringToObject(a, "name", "berth.userns");
-	cJSON_AddStringToObject(a, "value", v);
+	cJSON_AddStringToObject(a, "value", m->userns ? "auto" : "off");
 	cJSON_AddItemToArray(arr, a);
 	if (m->userns_slot >= 0) {
 		a = cJSON_CreateObject();
